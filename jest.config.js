@@ -1,0 +1,19 @@
+// Two projects: `unit` (pure logic, no servers) and `integration` (real Redis, Postgres, Kafka, FerretDB,
+// started by infra/ scripts). ESM TypeScript is transformed by swc; types are checked by `tsc --noEmit`.
+const swc = ['@swc/jest', {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2024' },
+  module: { type: 'es6' },
+}];
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^@sunsu/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts' },
+  testPathIgnorePatterns: ['/node_modules/', '/e2e/'],
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.integration\\.test\\.ts$'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30 },
+  ],
+};

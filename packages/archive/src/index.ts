@@ -1,0 +1,2 @@
+export * from './message-model.ts';
+export * from './insert-batch.ts';

@@ -1,0 +1,54 @@
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * The message archive: collection `chat_messages`, one document per message, `_id` = client messageId.
+ * Only operations that both MongoDB and FerretDB 1.x serve are used here: batch insert, unique indexes,
+ * range reads on (chatRoomCode, sequenceId), countDocuments. No multi-document transactions, no change streams.
+ */
+export interface ArchivedMessage {
+  _id: string;
+  chatRoomCode: string;
+  senderId: string;
+  senderName: string;
+  content: string;
+  messageType: 'TEXT' | 'IMAGE';
+  sequenceId: number;
+  fileUrl: string | null;
+  createdAt: Date;
+}
+
+export const COLLECTION = 'chat_messages';
+
+const messageSchema = new Schema<ArchivedMessage>(
+  {
+    _id: { type: String, required: true },
+    chatRoomCode: { type: String, required: true },
+    senderId: { type: String, required: true },
+    senderName: { type: String, required: true },
+    content: { type: String, default: '' },
+    messageType: { type: String, required: true, enum: ['TEXT', 'IMAGE'] },
+    sequenceId: { type: Number, required: true },
+    fileUrl: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: COLLECTION, versionKey: false, autoIndex: false, _id: false },
+);
+// A sequence number belongs to exactly one message of a room: the archive enforces it.
+messageSchema.index({ chatRoomCode: 1, sequenceId: 1 }, { unique: true, name: 'chatRoomCode_sequenceId_uq' });
+
+export type MessageModel = Model<ArchivedMessage>;
+
+export interface ArchiveHandle {
+  connection: Connection;
+  messages: MessageModel;
+  close(): Promise<void>;
+}
+
+/** Connect and make sure the indexes exist (created explicitly: the original relied on auto-creation that was off). */
+export async function connectArchive(url: string): Promise<ArchiveHandle> {
+  const connection = mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000, maxPoolSize: 20 });
+  await connection.asPromise();
+  const messages = connection.model<ArchivedMessage>('ChatMessage', messageSchema);
+  await messages.createIndexes();
+  return { connection, messages, close: () => connection.close() };
+}

@@ -1,0 +1,32 @@
+/**
+ * Every Redis key the platform uses, built in one place. Keys that belong to a room carry the room code as
+ * a hash tag (`{code}`) so all of a room's keys live in one Redis Cluster slot and a Lua script or MULTI may
+ * touch several of them; nothing on any path combines keys of different rooms in one command.
+ */
+const room = (code: string) => `chat:{${code}}`;
+const user = (userId: string) => `chat:user:{${userId}}`;
+
+export const redisKeys = {
+  /** STRING counter: last allocated sequence of a room (INCR). */
+  roomSequence: (code: string) => `${room(code)}:seq`,
+  /** SET of participant user ids. */
+  roomMembers: (code: string) => `${room(code)}:members`,
+  /** HASH: lastMessage, lastMessageType, lastMessageAt, lastSequenceId. */
+  roomMeta: (code: string) => `${room(code)}:meta`,
+  /** HASH userId -> last-read sequence (monotonic). */
+  roomLastRead: (code: string) => `${room(code)}:last-read`,
+  /** HASH connectionId -> "userId|serverId" for presence, one entry per connection, with per-entry expiry. */
+  roomPresence: (code: string) => `${room(code)}:presence`,
+  /** ZSET serverId -> expiry ms: chat-server instances holding subscribers of the room (routing registry). */
+  roomRoutes: (code: string) => `${room(code)}:routes`,
+  /** ZSET of a user's room codes, score = last message time (ms). */
+  userRooms: (userId: string) => `${user(userId)}:rooms`,
+  /** HASH: name, avatarUrl, role. */
+  userProfile: (userId: string) => `${user(userId)}:profile`,
+  /** SET of room codes whose meta changed since the last flush to Postgres. */
+  dirtyRoomMeta: () => 'chat:dirty:room-meta',
+  /** SET of "code|userId" whose last-read changed since the last flush. */
+  dirtyLastRead: () => 'chat:dirty:last-read',
+  /** STREAM of pushes addressed to one chat-server instance (unicast delivery channel). */
+  serverInbox: (serverId: string) => `chat:server:{${serverId}}:inbox`,
+} as const;

@@ -1,0 +1,2 @@
+export * from './port.ts';
+export { createKafkaBus, isFencedError, type BusLogger, type KafkaBusOptions } from './kafkajs-bus.ts';

@@ -1,0 +1,142 @@
+/**
+ * The few Kafka operations the services need. Services depend on these types only; `kafkajs.ts` is the one
+ * implementation today, and another client (e.g. @platformatic/kafka) can replace it behind the same port.
+ */
+
+export interface OutgoingRecord {
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+  /** Explicit partition; by default the partitioner hashes the key (room code) so a room stays in order. */
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** Base offset of the produced batch, when the broker reports it. */
+  offset?: string;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  /** The next offset to read (last processed + 1), as Kafka commits it. */
+  offset: string;
+}
+
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+  /** Keep the group membership alive during long batches (kafkajs only heartbeats between batches). */
+  heartbeat(): Promise<void>;
+  /** True once the partition was revoked or the consumer is stopping: stop work and do not commit. */
+  isStale(): boolean;
+  /**
+   * Mark records up to `offset` (inclusive) as processed in this consumer, so the next fetch starts after
+   * them. For transactional stages the offsets are committed by `Transaction.sendOffsets`; plain consumers
+   * call `commit` instead.
+   */
+  markProcessed(offset: string): void;
+  /** Commit the consumer offset (non-transactional consumers). */
+  commit(offset: string): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Only see committed transactional records (read_committed). */
+  readCommitted: boolean;
+  /** Where a group with no committed offset starts; default: earliest. */
+  fromBeginning?: boolean;
+  /** Max bytes per partition per fetch, which bounds batch size. */
+  maxBytesPerPartition?: number;
+  /** Partitions processed concurrently (per-partition order is always kept). */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+  onBatch(batch: IncomingBatch): Promise<void>;
+  /** Called after every rebalance with the partitions gained and lost since the previous assignment. */
+  onAssignment?(change: { assigned: TopicPartition[]; revoked: TopicPartition[] }): Promise<void> | void;
+}
+
+export interface Consumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Partitions currently assigned to this member. */
+  assignment(): TopicPartition[];
+  /** Re-read a partition from an offset (e.g. after a failed batch). */
+  seek(tp: TopicPartitionOffset): void;
+}
+
+export interface Producer {
+  send(topic: string, records: OutgoingRecord[]): Promise<RecordMetadata[]>;
+  close(): Promise<void>;
+}
+
+export interface Transaction {
+  send(topic: string, records: OutgoingRecord[]): Promise<void>;
+  /** Commit consumer offsets atomically with the transaction's records. */
+  sendOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  /**
+   * Run `work` in one transaction: commit when it resolves, abort when it throws (and rethrow).
+   * Throws `ProducerFencedError` when a newer producer with the same transactional id exists.
+   */
+  inTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  config?: Record<string, string>;
+}
+
+export interface TopicReconcileResult {
+  created: string[];
+  grown: { topic: string; from: number; to: number }[];
+  /** Topics that have more partitions than asked: Kafka cannot shrink, so these are reported, not changed. */
+  cannotShrink: { topic: string; actual: number; wanted: number }[];
+}
+
+export interface Admin {
+  /** Create missing topics and grow partition counts; idempotent. */
+  ensureTopics(specs: TopicSpec[]): Promise<TopicReconcileResult>;
+  listTopics(): Promise<string[]>;
+  partitionCount(topic: string): Promise<number>;
+  /** Committed offsets of a group for a topic (next offset to read per partition). */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** End offsets (high watermarks) of a topic. */
+  endOffsets(topic: string): Promise<TopicPartitionOffset[]>;
+  close(): Promise<void>;
+}
+
+export interface MessageBus {
+  producer(): Promise<Producer>;
+  transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  consumer(options: ConsumerOptions): Consumer;
+  admin(): Promise<Admin>;
+}
+
+/** A newer producer with the same transactional id exists: this one must stop (zombie fencing). */
+export class ProducerFencedError extends Error {
+  override name = 'ProducerFencedError';
+}
