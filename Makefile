@@ -1,0 +1,56 @@
+# Sunsu Chat Platform — every command a developer needs. Servers run on 127.0.0.1 with non-default ports;
+# data and logs live under .run/, downloaded/built tools under ~/.cache/sunsu/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
+
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+up: ## provision and start every server and service, print the chat page URL
+	@bash infra/up.sh
+
+down: ## stop every service and server started by this project
+	@bash infra/down.sh
+
+test: ## start what the tests need, run every suite (types, lint, unit, integration, e2e), stop it again
+	@bash infra/test.sh
+
+status: ## show which servers and services are running
+	@bash infra/servers.sh status; bash infra/services.sh status
+
+logs: ## follow every log under .run/logs
+	@tail -n 20 -F .run/logs/*.log
+
+deps: ## install Node 24 (if missing) and the npm workspace
+	@bash infra/deps.sh
+
+servers: ## start Redis, Postgres, FerretDB and Kafka only
+	@bash infra/servers.sh start
+
+servers-down: ## stop the backing servers
+	@bash infra/servers.sh stop
+
+provision: ## apply Postgres migrations and create Kafka topics (idempotent)
+	@node scripts/provision.ts
+
+typecheck: ## tsc --noEmit over the whole workspace
+	@npx tsc -p tsconfig.json --noEmit
+
+lint: ## eslint and the import-cycle check
+	@npm run -s lint
+
+test-unit: ## unit tests only (no servers needed)
+	@npm run -s test:unit
+
+test-integration: ## integration tests against running servers (make servers provision first)
+	@npm run -s test:integration
+
+test-e2e: ## Playwright against a running platform (E2E_BASE_URL, default http://127.0.0.1:8080)
+	@cd e2e && npx playwright test --config playwright.config.ts
+
+clean: down ## stop everything and delete .run/ (data and logs)
+	@rm -rf .run

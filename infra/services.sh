@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Start/stop the platform's own processes on the project's Node 24, each with a pid file and a log.
+# Usage: services.sh start|stop|status [service[:instance[:port]]...]
+# Default set: chat-server on :8080 (plus whatever other services exist under services/).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_project_node
+
+default_set() {
+  local set=("chat-server:chat-server-1:${CHAT_HTTP_PORT:-8080}")
+  for svc in dispatcher syncer; do
+    [ -f "$SUNSU_ROOT/services/$svc/src/main.ts" ] && set+=("$svc:$svc-1:0")
+  done
+  echo "${set[@]}"
+}
+
+start_one() {
+  local svc="$1" inst="$2" port="$3"
+  if is_running "$inst"; then log "$inst already running"; return 0; fi
+  local env=(CHAT_SERVER_ID="$inst")
+  [ "$port" != "0" ] && env+=(CHAT_HTTP_PORT="$port")
+  (cd "$SUNSU_ROOT/services/$svc" && env "${env[@]}" nohup node src/main.ts >>"$SUNSU_LOGS/$inst.log" 2>&1 </dev/null & echo $! >"$(pidfile "$inst")")
+  if [ "$port" != "0" ]; then
+    wait_for "$inst" 60 curl -sf "http://127.0.0.1:$port/readyz" || die "$inst did not become ready (log: $SUNSU_LOGS/$inst.log)"
+    log "$inst ready on http://127.0.0.1:$port/"
+  else
+    sleep 1; is_running "$inst" || { tail -n 20 "$SUNSU_LOGS/$inst.log" >&2; die "$inst exited at start"; }
+    log "$inst started (pid $(cat "$(pidfile "$inst")"))"
+  fi
+}
+
+action="${1:-start}"; shift || true
+specs=("$@"); [ ${#specs[@]} -gt 0 ] || read -r -a specs <<<"$(default_set)"
+for spec in "${specs[@]}"; do
+  IFS=: read -r svc inst port <<<"$spec"
+  inst="${inst:-$svc-1}"; port="${port:-0}"
+  case "$action" in
+    start) start_one "$svc" "$inst" "$port" ;;
+    stop) stop_pid "$inst" "${CHAT_SHUTDOWN_GRACE_SECONDS:-15}" ;;
+    status) is_running "$inst" && echo "$inst: running (pid $(cat "$(pidfile "$inst")"))" || echo "$inst: stopped" ;;
+    *) die "usage: $0 start|stop|status [service[:instance[:port]]...]" ;;
+  esac
+done

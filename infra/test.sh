@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make test`: provision and start what the tests need, run every suite (types, lint, unit, integration,
+# e2e), stop what this run started, print one summary line, and exit non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+here="$(dirname "${BASH_SOURCE[0]}")"
+started=$SECONDS
+reports="$SUNSU_RUN/reports"; rm -rf "$reports"; mkdir -p "$reports"
+export CHAT_ENV=test
+
+nodebin="$(bash "$here/node.sh")"; [ -n "$nodebin" ] && export PATH="$nodebin:$PATH"
+log "node $(node --version)"
+bash "$here/deps.sh"
+bash "$here/chromium.sh"
+
+# Start only what is not running yet, and stop exactly that at the end (a developer's `make up` survives).
+ours=()
+cleanup() {
+  local rc=$?
+  for ((i=${#ours[@]}-1; i>=0; i--)); do
+    case "${ours[$i]}" in
+      svc:*) bash "$here/services.sh" stop "${ours[$i]#svc:}" || true ;;
+      *) bash "$here/${ours[$i]}.sh" stop || true ;;
+    esac
+  done
+  log "test run took $((SECONDS - started)) s"
+  exit $rc
+}
+trap cleanup EXIT
+for s in redis postgres ferretdb kafka; do
+  if ! bash "$here/$s.sh" status | grep -q running; then bash "$here/$s.sh" start; ours+=("$s"); fi
+done
+(cd "$SUNSU_ROOT" && node scripts/provision.ts) >"$SUNSU_LOGS/provision.log" 2>&1 || { cat "$SUNSU_LOGS/provision.log"; die "provisioning failed"; }
+
+failed=()
+step() { # name, command...
+  local name="$1"; shift
+  log "── $name"
+  if (cd "$SUNSU_ROOT" && "$@"); then log "── $name: ok"; else log "── $name: FAILED"; failed+=("$name"); fi
+}
+jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"; }
+
+step typecheck npx tsc -p tsconfig.json --noEmit
+step lint npm run -s lint
+step unit jest --selectProjects unit --json --outputFile="$reports/jest-unit.json"
+step integration jest --selectProjects integration --runInBand --json --outputFile="$reports/jest-integration.json"
+
+# e2e: the platform's services on test ports, then Playwright with Debian's Chromium.
+export E2E_PORT="${E2E_PORT:-18080}"
+E2E_SPECS=("chat-server:e2e-chat-server-1:$E2E_PORT")
+for spec in "${E2E_SPECS[@]}"; do ours+=("svc:$spec"); done
+if bash "$here/services.sh" start "${E2E_SPECS[@]}"; then
+  step e2e env E2E_BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_REPORT="$reports/playwright.json" \
+    npx playwright test --config e2e/playwright.config.ts
+else
+  failed+=("e2e (services did not start)")
+fi
+
+node "$SUNSU_ROOT/scripts/test-summary.mjs" "$reports" || true
+if [ ${#failed[@]} -gt 0 ]; then log "FAILED: ${failed[*]}"; exit 1; fi
+log "all suites passed"

@@ -1,0 +1,28 @@
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { InfraEnv, loadConfig } from '@sunsu/config';
+
+const DEV_JWT_SECRET = 'sunsu-development-secret-change-me-0123456789';
+
+export const ChatServerEnv = InfraEnv.extend({
+  CHAT_HTTP_HOST: z.string().default('127.0.0.1'),
+  CHAT_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Identity of this process in routing and presence records; must be unique per running instance. */
+  CHAT_SERVER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default(`${hostname()}-${process.pid}`),
+  CHAT_JWT_SECRET: z.string().min(32, 'CHAT_JWT_SECRET must be at least 32 characters').optional(),
+  CHAT_WEB_DIR: z.string().default(fileURLToPath(new URL('../../../web/public', import.meta.url))),
+  /** Grace period for draining sockets and in-flight requests on SIGTERM. */
+  CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type ChatServerConfig = z.output<typeof ChatServerEnv> & { jwtSecret: string };
+
+/** Production refuses to start without an explicit JWT secret; development gets a documented default. */
+export function loadChatServerConfig(env: Record<string, string | undefined> = process.env): ChatServerConfig {
+  const cfg = loadConfig(ChatServerEnv, env);
+  if (!cfg.CHAT_JWT_SECRET && cfg.CHAT_ENV === 'production') {
+    throw new Error('invalid configuration:\n  CHAT_JWT_SECRET: required in production');
+  }
+  return { ...cfg, jwtSecret: cfg.CHAT_JWT_SECRET ?? DEV_JWT_SECRET };
+}
