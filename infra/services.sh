@@ -18,7 +18,9 @@ start_one() {
   if is_running "$inst"; then log "$inst already running"; return 0; fi
   local env=(CHAT_SERVER_ID="$inst")
   [ "$port" != "0" ] && env+=(CHAT_HTTP_PORT="$port")
-  (cd "$SUNSU_ROOT/services/$svc" && env "${env[@]}" nohup node src/main.ts >>"$SUNSU_LOGS/$inst.log" 2>&1 </dev/null & echo $! >"$(pidfile "$inst")")
+  # exec: the recorded pid is node itself, so stop signals reach the process that drains its sockets.
+  (cd "$SUNSU_ROOT/services/$svc" && exec env "${env[@]}" node src/main.ts) >>"$SUNSU_LOGS/$inst.log" 2>&1 </dev/null &
+  echo $! >"$(pidfile "$inst")"
   if [ "$port" != "0" ]; then
     wait_for "$inst" 60 curl -sf "http://127.0.0.1:$port/readyz" || die "$inst did not become ready (log: $SUNSU_LOGS/$inst.log)"
     log "$inst ready on http://127.0.0.1:$port/"
