@@ -7,9 +7,8 @@ use_project_node
 
 default_set() {
   local set=("chat-server:chat-server-1:${CHAT_HTTP_PORT:-8080}")
-  for svc in dispatcher syncer; do
-    [ -f "$SUNSU_ROOT/services/$svc/src/main.ts" ] && set+=("$svc:$svc-1:0")
-  done
+  [ -f "$SUNSU_ROOT/services/dispatcher/src/main.ts" ] && set+=("dispatcher:dispatcher-1:${CHAT_DISPATCHER_HTTP_PORT:-9091}")
+  [ -f "$SUNSU_ROOT/services/syncer/src/main.ts" ] && set+=("syncer:syncer-1:${CHAT_SYNCER_HTTP_PORT:-9092}")
   echo "${set[@]}"
 }
 
@@ -17,7 +16,11 @@ start_one() {
   local svc="$1" inst="$2" port="$3"
   if is_running "$inst"; then log "$inst already running"; return 0; fi
   local env=(CHAT_SERVER_ID="$inst")
-  [ "$port" != "0" ] && env+=(CHAT_HTTP_PORT="$port")
+  case "$svc" in
+    chat-server) env+=(CHAT_HTTP_PORT="$port") ;;
+    dispatcher) env+=(CHAT_DISPATCHER_HTTP_PORT="$port") ;;
+    syncer) env+=(CHAT_SYNCER_HTTP_PORT="$port") ;;
+  esac
   # exec: the recorded pid is node itself, so stop signals reach the process that drains its sockets.
   (cd "$SUNSU_ROOT/services/$svc" && exec env "${env[@]}" node src/main.ts) >>"$SUNSU_LOGS/$inst.log" 2>&1 </dev/null &
   echo $! >"$(pidfile "$inst")"

@@ -1,12 +1,15 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * The message archive: collection `chat_messages`, one document per message, `_id` = client messageId.
+ * The message archive: collection `chat_messages`, one document per message, `_id` = room:sender:messageId (see `archiveId`).
  * Only operations that both MongoDB and FerretDB 1.x serve are used here: batch insert, unique indexes,
  * range reads on (chatRoomCode, sequenceId), countDocuments. No multi-document transactions, no change streams.
  */
 export interface ArchivedMessage {
+  /** Idempotency key: `${chatRoomCode}:${senderId}:${messageId}` (see `archiveId`). */
   _id: string;
+  /** The client's id of the message, as the API shows it. */
+  messageId?: string;
   chatRoomCode: string;
   senderId: string;
   senderName: string;
@@ -15,13 +18,21 @@ export interface ArchivedMessage {
   sequenceId: number;
   fileUrl: string | null;
   createdAt: Date;
+  /** Kafka position (`partition:offset`) of the record that created the document: tells a redelivery of the
+   * same record (re-emit the saved event) from a client's resend (already emitted by the original record). */
+  source?: string;
 }
+
+/** A client may reuse its messageId only within its own room: scoping the key by room and sender means a
+ * reused or guessed id can never hide another user's message. */
+export const archiveId = (chatRoomCode: string, senderId: string, messageId: string) => `${chatRoomCode}:${senderId}:${messageId}`;
 
 export const COLLECTION = 'chat_messages';
 
 const messageSchema = new Schema<ArchivedMessage>(
   {
     _id: { type: String, required: true },
+    messageId: { type: String },
     chatRoomCode: { type: String, required: true },
     senderId: { type: String, required: true },
     senderName: { type: String, required: true },
@@ -30,6 +41,7 @@ const messageSchema = new Schema<ArchivedMessage>(
     sequenceId: { type: Number, required: true },
     fileUrl: { type: String, default: null },
     createdAt: { type: Date, required: true },
+    source: { type: String },
   },
   { collection: COLLECTION, versionKey: false, autoIndex: false, _id: false },
 );

@@ -9,6 +9,8 @@ const user = (userId: string) => `chat:user:{${userId}}`;
 export const redisKeys = {
   /** STRING counter: last allocated sequence of a room (INCR). */
   roomSequence: (code: string) => `${room(code)}:seq`,
+  /** STRING messageId -> sequence, short-lived: makes a client's resend of the same message harmless. */
+  roomSent: (code: string, senderId: string, messageId: string) => `${room(code)}:sent:${senderId}:${messageId}`,
   /** SET of participant user ids. */
   roomMembers: (code: string) => `${room(code)}:members`,
   /** HASH: lastMessage, lastMessageType, lastMessageAt, lastSequenceId. */

@@ -1,5 +1,6 @@
 import {
   Kafka,
+  Partitioners,
   logLevel as KafkaLogLevel,
   type Consumer as KjsConsumer,
   type Producer as KjsProducer,
@@ -48,6 +49,13 @@ const RETRY = { initialRetryTime: 10, maxRetryTime: 2000, retries: 20 } as const
 /** Retries kafkajs logs at ERROR although it recovers from them; they are debug noise for operators. */
 const EXPECTED_RETRY = /CONCURRENT_TRANSACTIONS|coordinator is loading|COORDINATOR_LOAD_IN_PROGRESS|rebalancing|NOT_COORDINATOR/i;
 
+/**
+ * Warnings that do not apply to how the platform uses kafkajs: bounded producer retries are safe because every
+ * record carries an idempotency key that the consumer de-duplicates (messageId), and the partitioner is chosen
+ * explicitly (Java-compatible murmur2, so other clients place a room's key on the same partition).
+ */
+const IRRELEVANT_WARNING = /Limiting retries for the idempotent producer|switched default partitioner/;
+
 function logCreator(logger: BusLogger | undefined) {
   return () => (entry: LogEntry) => {
     if (!logger) return;
@@ -55,7 +63,7 @@ function logCreator(logger: BusLogger | undefined) {
     const fields = { kafka: { namespace: entry.namespace, ...extra } };
     if (entry.level <= KafkaLogLevel.ERROR && !EXPECTED_RETRY.test(`${message} ${String((extra as { error?: unknown }).error ?? '')}`)) {
       logger.error(fields, message);
-    } else if (entry.level === KafkaLogLevel.WARN) {
+    } else if (entry.level === KafkaLogLevel.WARN && !IRRELEVANT_WARNING.test(message)) {
       logger.warn(fields, message);
     } else {
       logger.debug(fields, message);
@@ -122,7 +130,13 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
 
   private async connected(): Promise<KjsProducer> {
     if (!this.producer) {
-      const p = this.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, retry: RETRY });
+      const p = this.kafka.producer({
+        transactionalId: this.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: RETRY,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await p.connect();
       this.producer = p;
     }
@@ -327,7 +341,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   });
   return {
     async producer() {
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, retry: RETRY });
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, retry: RETRY, createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       return new KafkajsProducer(p);
     },

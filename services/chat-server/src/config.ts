@@ -11,6 +11,7 @@ export const ChatServerEnv = InfraEnv.extend({
   /** Identity of this process in routing and presence records; must be unique per running instance. */
   CHAT_SERVER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default(`${hostname()}-${process.pid}`),
   CHAT_JWT_SECRET: z.string().min(32, 'CHAT_JWT_SECRET must be at least 32 characters').optional(),
+  CHAT_JWT_JWKS_URL: z.url().optional(),
   CHAT_WEB_DIR: z.string().default(fileURLToPath(new URL('../../../web/public', import.meta.url))),
   /** Grace period for draining sockets and in-flight requests on SIGTERM. */
   CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -1,12 +1,53 @@
+import { createTokenVerifier } from '@sunsu/auth';
 import { createLogger, createMetricsRegistry } from '@sunsu/observability';
+import { InboxReader, InboxWriter, RouteRegistry } from '@sunsu/routing';
 import { loadChatServerConfig } from './config.ts';
 import { openConnections } from './adapters/connections.ts';
+import { PostgresRoomDirectory } from './adapters/room-directory.ts';
+import { RedisSequenceAllocator } from './adapters/sequence-allocator.ts';
+import { createHighestSequence } from './adapters/highest-sequence.ts';
+import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
+import { DeliveryHub } from './delivery/hub.ts';
+import { RoomEvents } from './domain/room-events.ts';
 import { buildHttpApp } from './http/app.ts';
+import { registerRestRoutes } from './http/rest.ts';
+import { createStompHandlers } from './stomp/handlers.ts';
+import { RawWebSocketTransport } from './transports/raw-ws.ts';
 
 const config = loadChatServerConfig();
-const logger = createLogger('chat-server', config.LOG_LEVEL);
+const logger = createLogger('chat-server', config.LOG_LEVEL).child({ serverId: config.CHAT_SERVER_ID });
 const metrics = createMetricsRegistry('chat-server');
 const connections = await openConnections(config, logger);
+const { redis, database, archive, bus, kafkaAdmin } = connections;
+
+const verifyToken = createTokenVerifier({ secret: config.jwtSecret, ...(config.CHAT_JWT_JWKS_URL ? { jwksUrl: config.CHAT_JWT_JWKS_URL } : {}) });
+const rooms = new PostgresRoomDirectory(database.db, redis);
+const sequences = new RedisSequenceAllocator(redis, {
+  highestInUse: createHighestSequence({ messages: archive.messages, db: database.db, kafkaAdmin, logger }),
+});
+const producer = await bus.producer();
+const publisher = new KafkaMessagePublisher(producer);
+const routes = new RouteRegistry(redis);
+const inboxWriter = new InboxWriter(redis);
+const hub = new DeliveryHub(config.CHAT_SERVER_ID, routes, logger);
+const inbox = new InboxReader(redis, config.CHAT_SERVER_ID);
+void inbox.run(
+  (pushes) => void hub.dispatch(pushes),
+  (err) => logger.warn({ err }, 'inbox read failed'),
+);
+
+const stomp = new RawWebSocketTransport(
+  createStompHandlers({
+    verifyToken,
+    rooms,
+    sequences,
+    publisher,
+    clock: { now: () => new Date() },
+    hub,
+    roomEvents: new RoomEvents(routes, inboxWriter),
+  }),
+  { serverName: `sunsu-chat/${config.CHAT_SERVER_ID}` },
+);
 
 let accepting = true;
 const app = await buildHttpApp({
@@ -15,11 +56,17 @@ const app = await buildHttpApp({
   readinessChecks: connections.readinessChecks,
   webDir: config.CHAT_WEB_DIR,
   isAccepting: () => accepting,
+  routes: (a) => registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages }),
+});
+app.server.on('upgrade', (req, socket, head) => {
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/stomp' && accepting) return stomp.handleUpgrade(req, socket, head);
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
 });
 await app.listen({ host: config.CHAT_HTTP_HOST, port: config.CHAT_HTTP_PORT });
-logger.info({ serverId: config.CHAT_SERVER_ID, url: `http://${config.CHAT_HTTP_HOST}:${config.CHAT_HTTP_PORT}/` }, 'chat-server listening');
+logger.info({ url: `http://${config.CHAT_HTTP_HOST}:${config.CHAT_HTTP_PORT}/` }, 'chat-server listening');
 
-/** SIGTERM: fail readiness, stop accepting, drain in-flight work within the grace period, close stores. */
+/** SIGTERM: fail readiness, tell socket clients to reconnect elsewhere, drain requests, close stores. */
 async function shutdown(signal: string) {
   if (!accepting) return;
   accepting = false;
@@ -29,7 +76,11 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.CHAT_SHUTDOWN_GRACE_MS);
   force.unref();
+  await stomp.drain();
+  await hub.close();
+  await inbox.stop();
   await app.close();
+  await producer.close();
   await connections.close();
   logger.info('stopped');
   process.exit(0);

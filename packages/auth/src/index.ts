@@ -1,0 +1,3 @@
+export * from './claims.ts';
+export * from './verify.ts';
+export * from './sign.ts';

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { MAX_CONTENT_LENGTH, MessageId, MessageType, UserId } from './ids.ts';
+
+/**
+ * Client → server body of `/app/chat/rooms/{code}/messages` (and Socket.IO `message:send`).
+ * Legacy fields of the original frontend (`senderId`, `senderName`, `createdAt`) are accepted but never
+ * trusted: the sender is the token's subject.
+ */
+export const SendMessageBody = z.object({
+  messageId: MessageId,
+  content: z.string().trim().min(1, 'content must not be blank').max(MAX_CONTENT_LENGTH, `content is limited to ${MAX_CONTENT_LENGTH} characters`),
+  messageType: MessageType.default('TEXT'),
+  senderId: UserId.optional(),
+  senderName: z.string().optional(),
+  createdAt: z.string().optional(),
+});
+export type SendMessageBody = z.output<typeof SendMessageBody>;
+
+/** Server → client push on `/topic/chat/rooms/{code}` and REST history item. */
+export interface ChatMessageResponse {
+  messageId: string;
+  senderId: string;
+  senderName: string;
+  content: string;
+  messageType: 'TEXT' | 'IMAGE';
+  createdAt: string;
+  sequenceId: number;
+  readBy: string[];
+  fileUrl: string | null;
+}
+
+/** What chat-server instances receive from the dispatcher, addressed to one room. */
+export type RoomPush =
+  | { kind: 'message'; roomCode: string; message: ChatMessageResponse }
+  | { kind: 'read'; roomCode: string; userId: string; lastReadSequenceId: number }
+  | { kind: 'typing'; roomCode: string; userId: string; typing: boolean }
+  | { kind: 'presence'; roomCode: string; userId: string; status: 'online' | 'offline' };

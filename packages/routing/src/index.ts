@@ -1,0 +1,2 @@
+export * from './route-registry.ts';
+export * from './inbox.ts';

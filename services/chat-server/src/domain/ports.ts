@@ -1,0 +1,23 @@
+import type { ChatMessageRequested } from '@sunsu/contracts';
+
+/** Rooms and their participants (system of record in Postgres, cached in Redis). */
+export interface RoomDirectory {
+  /** Participant ids of a room, or null when the room does not exist. */
+  participants(roomCode: string): Promise<string[] | null>;
+  createDirect(userA: string, userB: string): Promise<{ roomCode: string; alreadyExists: boolean }>;
+  createGroup(userIds: string[]): Promise<{ roomCode: string; alreadyExists: boolean }>;
+}
+
+/** Per-room sequence numbers: allocated once per (sender, messageId), never reused. */
+export interface SequenceAllocator {
+  allocate(roomCode: string, senderId: string, messageId: string): Promise<{ sequenceId: number; duplicate: boolean }>;
+}
+
+/** Hands an accepted message to the pipeline; resolves only once Kafka acknowledged it (acks=all). */
+export interface MessagePublisher {
+  publish(event: ChatMessageRequested): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}

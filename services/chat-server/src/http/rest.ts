@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { bearerToken, type Principal, type TokenVerifier } from '@sunsu/auth';
+import { UserId, RoomCode, type ChatMessageResponse } from '@sunsu/contracts';
+import type { MessageModel, ArchivedMessage } from '@sunsu/archive';
+import { errors } from '../domain/errors.ts';
+import type { RoomDirectory } from '../domain/ports.ts';
+
+export interface RestDeps {
+  verifyToken: TokenVerifier;
+  rooms: RoomDirectory;
+  messages: MessageModel;
+}
+
+const ok = <T>(data: T) => ({ code: 200, message: 'success', data });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw errors.badRequest(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return result.data;
+}
+
+const CreateRoomBody = z.union([
+  z.object({ plannerId: UserId }).strict(),
+  z.object({ participantIds: z.array(UserId).min(1).max(50) }).strict(),
+]);
+const ValidateBody = z.object({ chatRoomCode: RoomCode });
+const HistoryQuery = z
+  .object({
+    size: z.coerce.number().int().min(1).max(100).default(30),
+    before: z.coerce.number().int().min(1).optional(),
+    after: z.coerce.number().int().min(0).optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, 'use either before or after, not both');
+
+export function toResponse(doc: ArchivedMessage): ChatMessageResponse {
+  return {
+    messageId: doc.messageId ?? doc._id,
+    senderId: doc.senderId,
+    senderName: doc.senderName,
+    content: doc.content,
+    messageType: doc.messageType,
+    createdAt: new Date(doc.createdAt).toISOString(),
+    sequenceId: doc.sequenceId,
+    readBy: [doc.senderId],
+    fileUrl: doc.fileUrl ?? null,
+  };
+}
+
+/** REST API (api-contract.md "REST"); every route authenticates and every room route checks membership. */
+export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const principal = (req: FastifyRequest) => principals.get(req)!;
+
+  app.addHook('preHandler', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    try {
+      principals.set(req, await deps.verifyToken(bearerToken(req.headers.authorization)));
+    } catch (err) {
+      throw errors.unauthenticated((err as Error).message);
+    }
+  });
+
+  async function requireMember(roomCode: string, userId: string) {
+    const participants = await deps.rooms.participants(roomCode);
+    if (!participants) throw errors.roomNotFound(roomCode);
+    if (!participants.includes(userId)) throw errors.forbidden();
+  }
+
+  app.post('/api/chat/rooms', async (req) => {
+    const body = parse(CreateRoomBody, req.body);
+    const me = principal(req).userId;
+    if ('plannerId' in body) {
+      if (body.plannerId === me) throw errors.badRequest('cannot open a chat with yourself');
+      const room = await deps.rooms.createDirect(me, body.plannerId);
+      return ok({ chatRoomCode: room.roomCode, alreadyExists: room.alreadyExists });
+    }
+    const ids = [...new Set([me, ...body.participantIds])];
+    if (ids.length < 2) throw errors.badRequest('a room needs at least two participants');
+    const room = ids.length === 2 ? await deps.rooms.createDirect(ids[0]!, ids[1]!) : await deps.rooms.createGroup(ids);
+    return ok({ chatRoomCode: room.roomCode, alreadyExists: room.alreadyExists });
+  });
+
+  app.post('/api/chat/rooms/validate', async (req) => {
+    const { chatRoomCode } = parse(ValidateBody, req.body);
+    const participants = await deps.rooms.participants(chatRoomCode);
+    return ok({ valid: !!participants?.includes(principal(req).userId) });
+  });
+
+  app.get<{ Params: { code: string } }>('/api/chat/messages/:code', async (req) => {
+    const code = parse(RoomCode, req.params.code);
+    await requireMember(code, principal(req).userId);
+    const q = parse(HistoryQuery, req.query);
+    const ascending = q.after !== undefined;
+    const filter =
+      q.after !== undefined ? { chatRoomCode: code, sequenceId: { $gt: q.after } } : q.before !== undefined ? { chatRoomCode: code, sequenceId: { $lt: q.before } } : { chatRoomCode: code };
+    const docs = await deps.messages
+      .find(filter)
+      .sort({ sequenceId: ascending ? 1 : -1 })
+      .limit(q.size + 1)
+      .lean<ArchivedMessage[]>();
+    const hasNext = docs.length > q.size;
+    const page = docs.slice(0, q.size).map(toResponse);
+    return { code: 200, message: 'success', data: page, hasNext, nextCursor: hasNext ? (page.at(-1)?.sequenceId ?? null) : null };
+  });
+}

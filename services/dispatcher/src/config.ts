@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { InfraEnv } from '@sunsu/config';
+
+export const DispatcherEnv = InfraEnv.extend({
+  /** Health/metrics listener (internal only). */
+  CHAT_DISPATCHER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
+  CHAT_DISPATCHER_HTTP_HOST: z.string().default('127.0.0.1'),
+  /** Which stages this process runs (both by default; they scale independently if split). */
+  CHAT_DISPATCHER_STAGES: z
+    .string()
+    .default('persist,fanout')
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(['persist', 'fanout'])).min(1)),
+});
+export type DispatcherConfig = z.output<typeof DispatcherEnv>;

@@ -1,0 +1,85 @@
+import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic } from '@sunsu/contracts';
+import type { Consumer, IncomingBatch, MessageBus, OutgoingRecord, Producer } from '@sunsu/kafka';
+import type { Logger } from '@sunsu/observability';
+import type { InboxWriter, RouteRegistry } from '@sunsu/routing';
+import { deadLetter } from '../dead-letter.ts';
+import type { DispatcherMetrics } from '../metrics.ts';
+import { planDelivery } from './plan.ts';
+
+export interface FanOutStageDeps {
+  bus: MessageBus;
+  routes: RouteRegistry;
+  inbox: InboxWriter;
+  logger: Logger;
+  metrics: DispatcherMetrics;
+  groupId?: string;
+}
+
+/**
+ * Fan-out stage: `chat-message-saved` (read_committed) → the inboxes of exactly the chat-server instances that
+ * hold subscribers of each room (routing registry in Redis). No broadcast, no relay.
+ *
+ * Guarantee: at-least-once into each target inbox. Offsets are committed only after every push of the batch
+ * was appended; a crash before that redelivers the batch and chat-server drops the duplicates (per-room
+ * sequence de-duplication). A push to an instance that died is lost with it; its clients reconnect and catch
+ * up with `GET /api/chat/messages/{code}?after=N`.
+ */
+export class FanOutStage {
+  private readonly deps: FanOutStageDeps;
+  private consumer: Consumer | undefined;
+  private dlq: Producer | undefined;
+
+  constructor(deps: FanOutStageDeps) {
+    this.deps = deps;
+  }
+
+  async start(): Promise<void> {
+    this.dlq = await this.deps.bus.producer();
+    this.consumer = this.deps.bus.consumer({
+      groupId: this.deps.groupId ?? CONSUMER_GROUPS.fanOut,
+      topics: [TOPICS.chatMessageSaved],
+      readCommitted: true,
+      partitionsConsumedConcurrently: 4,
+      onBatch: (batch) => this.onBatch(batch),
+    });
+    await this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    await this.dlq?.close();
+  }
+
+  private async onBatch(batch: IncomingBatch): Promise<void> {
+    const events: ChatMessageSaved[] = [];
+    const dead: OutgoingRecord[] = [];
+    for (const record of batch.records) {
+      try {
+        events.push(ChatMessageSaved.parse(JSON.parse(record.value.toString('utf8'))));
+      } catch (err) {
+        dead.push(deadLetter(record, `invalid chat-message-saved event: ${(err as Error).message}`, 'fan-out'));
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      if (batch.isStale()) return;
+      const started = performance.now();
+      try {
+        if (dead.length > 0) await this.dlq!.send(deadLetterTopic(TOPICS.chatMessageSaved), dead);
+        const rooms = [...new Set(events.map((e) => e.chatRoomCode))];
+        const routes = rooms.length > 0 ? await this.deps.routes.liveServers(rooms) : new Map<string, string[]>();
+        const pushed = await this.deps.inbox.deliver(planDelivery(events, routes));
+        await batch.commit(batch.records.at(-1)!.offset);
+        this.deps.metrics.pushed.inc(pushed);
+        this.deps.metrics.deadLettered.inc(dead.length);
+        this.deps.metrics.fanOutBatchSeconds.observe((performance.now() - started) / 1000);
+        return;
+      } catch (err) {
+        this.deps.metrics.fanOutRetries.inc();
+        const delay = Math.min(20 * 2 ** attempt, 5000);
+        this.deps.logger.warn({ err: (err as Error).message, partition: batch.partition, attempt, delay }, 'fan-out batch failed, retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        await batch.heartbeat().catch(() => undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { createServer } from 'node:http';
+import { loadConfig } from '@sunsu/config';
+import { connectArchive } from '@sunsu/archive';
+import { createKafkaBus } from '@sunsu/kafka';
+import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
+import { createRedis } from '@sunsu/redis';
+import { InboxWriter, RouteRegistry } from '@sunsu/routing';
+import { DispatcherEnv } from './config.ts';
+import { createDispatcherMetrics } from './metrics.ts';
+import { PersistStage } from './persist/persist-stage.ts';
+import { FanOutStage } from './fanout/fanout-stage.ts';
+
+const config = loadConfig(DispatcherEnv);
+const logger = createLogger('dispatcher', config.LOG_LEVEL);
+const registry = createMetricsRegistry('dispatcher');
+const metrics = createDispatcherMetrics(registry);
+const bus = createKafkaBus({ brokers: config.CHAT_KAFKA_BROKERS, clientId: `${config.CHAT_KAFKA_CLIENT_ID}-dispatcher`, logger: logger.child({ component: 'kafka' }) });
+const redis = createRedis(config.CHAT_REDIS_URL);
+const archive = await connectArchive(config.CHAT_MONGO_URL);
+const kafkaAdmin = await bus.admin();
+
+const stages: { stop(): Promise<void> }[] = [];
+if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
+  const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics });
+  await stage.start();
+  stages.push(stage);
+}
+if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
+  const stage = new FanOutStage({ bus, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics });
+  await stage.start();
+  stages.push(stage);
+}
+
+let stopping = false;
+const http = createServer((req, res) => {
+  void (async () => {
+    if (req.url === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.url === '/readyz') {
+      const report = await runReadiness({
+        redis: async () => void (await redis.ping()),
+        kafka: async () => void (await kafkaAdmin.listTopics()),
+        mongodb: async () => void (await archive.connection.db!.admin().ping()),
+      });
+      const ready = report.ready && !stopping;
+      return res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...report, ready }));
+    }
+    if (req.url === '/metrics') return res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":404,"message":"not found"}');
+  })();
+});
+http.listen(config.CHAT_DISPATCHER_HTTP_PORT, config.CHAT_DISPATCHER_HTTP_HOST);
+logger.info({ stages: config.CHAT_DISPATCHER_STAGES, port: config.CHAT_DISPATCHER_HTTP_PORT }, 'dispatcher running');
+
+/** Leave the consumer groups cleanly (partitions move at once instead of after the session timeout). */
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  setTimeout(() => process.exit(1), 20_000).unref();
+  await Promise.allSettled(stages.map((s) => s.stop()));
+  await Promise.allSettled([kafkaAdmin.close(), archive.close()]);
+  redis.disconnect();
+  http.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,28 @@
+import { Counter, Histogram, type Registry } from '@sunsu/observability';
+
+export interface DispatcherMetrics {
+  persisted: Counter;
+  persistRetries: Counter;
+  persistBatchSeconds: Histogram;
+  sequenceConflicts: Counter;
+  deadLettered: Counter;
+  fenced: Counter;
+  pushed: Counter;
+  fanOutBatchSeconds: Histogram;
+  fanOutRetries: Counter;
+}
+
+export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
+  const registers = [registry];
+  return {
+    persisted: new Counter({ name: 'dispatcher_messages_persisted_total', help: 'Messages archived and emitted to chat-message-saved', registers }),
+    persistRetries: new Counter({ name: 'dispatcher_persist_retries_total', help: 'Persist batch attempts that failed and were retried', registers }),
+    persistBatchSeconds: new Histogram({ name: 'dispatcher_persist_batch_seconds', help: 'Time to archive and commit one batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }),
+    sequenceConflicts: new Counter({ name: 'dispatcher_sequence_conflicts_total', help: 'Messages whose (room, sequence) was already taken (dead-lettered)', registers }),
+    deadLettered: new Counter({ name: 'dispatcher_dead_lettered_total', help: 'Records sent to a dead-letter topic', registers }),
+    fenced: new Counter({ name: 'dispatcher_producer_fenced_total', help: 'Transactions refused because a newer owner fenced this producer', registers }),
+    pushed: new Counter({ name: 'dispatcher_pushes_total', help: 'Pushes appended to chat-server inboxes', registers }),
+    fanOutBatchSeconds: new Histogram({ name: 'dispatcher_fanout_batch_seconds', help: 'Time to route and deliver one batch', registers, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] }),
+    fanOutRetries: new Counter({ name: 'dispatcher_fanout_retries_total', help: 'Fan-out attempts that failed and were retried', registers }),
+  };
+}
