@@ -43,3 +43,6 @@ export async function createTempDatabase(): Promise<{ url: string; drop(): Promi
     },
   };
 }
+export * from './services.ts';
+export * from './stomp-client.ts';
+export * from './api.ts';

@@ -13,6 +13,11 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_JWT_SECRET: z.string().min(32, 'CHAT_JWT_SECRET must be at least 32 characters').optional(),
   CHAT_JWT_JWKS_URL: z.url().optional(),
   CHAT_WEB_DIR: z.string().default(fileURLToPath(new URL('../../../web/public', import.meta.url))),
+  /** STOMP SEND frames per second per connection, and the burst allowed above it. */
+  CHAT_STOMP_SEND_RATE: z.coerce.number().positive().default(20),
+  CHAT_STOMP_SEND_BURST: z.coerce.number().int().positive().default(40),
+  /** Largest STOMP frame accepted (bytes). */
+  CHAT_STOMP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   /** Grace period for draining sockets and in-flight requests on SIGTERM. */
   CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

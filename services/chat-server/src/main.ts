@@ -46,7 +46,12 @@ const stomp = new RawWebSocketTransport(
     hub,
     roomEvents: new RoomEvents(routes, inboxWriter),
   }),
-  { serverName: `sunsu-chat/${config.CHAT_SERVER_ID}` },
+  {
+    serverName: `sunsu-chat/${config.CHAT_SERVER_ID}`,
+    sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
+    sendBurst: config.CHAT_STOMP_SEND_BURST,
+    maxFrameBytes: config.CHAT_STOMP_MAX_FRAME_BYTES,
+  },
 );
 
 let accepting = true;

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createWriteStream, mkdirSync } from 'node:fs';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A port the OS says is free right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningService {
+  name: string;
+  port: number;
+  url: string;
+  process: ChildProcess;
+  /** kill -9: no shutdown hooks, sockets dropped, nothing flushed. */
+  crash(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start one of the platform's services as its own process (exactly as in production: `node src/main.ts`) and
+ * wait until its /readyz answers 200. Logs go to .run/logs/test-<name>.log.
+ */
+export async function startService(service: 'chat-server' | 'dispatcher', name: string, env: Record<string, string> = {}): Promise<RunningService> {
+  const port = await freePort();
+  const portVar = service === 'chat-server' ? 'CHAT_HTTP_PORT' : 'CHAT_DISPATCHER_HTTP_PORT';
+  mkdirSync(`${ROOT}.run/logs`, { recursive: true });
+  const log = createWriteStream(`${ROOT}.run/logs/test-${name}.log`, { flags: 'a' });
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: `${ROOT}services/${service}`,
+    env: { ...process.env, NODE_OPTIONS: '', CHAT_SERVER_ID: name, [portVar]: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} at start (see .run/logs/test-${name}.log)`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready after 30 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name,
+    port,
+    url,
+    process: child,
+    async crash() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
