@@ -14,6 +14,7 @@ bash "$here/chromium.sh"
 
 # Start only what is not running yet, and stop exactly that at the end (a developer's `make up` survives).
 ours=()
+paused=()
 cleanup() {
   local rc=$?
   for ((i=${#ours[@]}-1; i>=0; i--)); do
@@ -22,12 +23,26 @@ cleanup() {
       *) bash "$here/${ours[$i]}.sh" stop || true ;;
     esac
   done
+  [ ${#paused[@]} -gt 0 ] && bash "$here/services.sh" start "${paused[@]}"
   log "test run took $((SECONDS - started)) s"
   exit $rc
 }
 trap cleanup EXIT
 for s in redis postgres ferretdb kafka; do
   if ! bash "$here/$s.sh" status | grep -q running; then bash "$here/$s.sh" start; ours+=("$s"); fi
+done
+# The system tests run their own chat-server and dispatcher processes; a developer's `make up` services would
+# share their consumer groups, so they are paused for the run and started again afterwards.
+paused=()
+for f in "$SUNSU_PIDS"/*.pid; do
+  [ -e "$f" ] || continue
+  inst="$(basename "$f" .pid)"
+  case "$inst" in chat-server-*|dispatcher-*|syncer-*)
+    if is_running "$inst"; then
+      svc="${inst%-*}"; port=$(tr '\0' '\n' </proc/"$(cat "$f")"/environ | sed -n 's/^CHAT_\(HTTP\|DISPATCHER_HTTP\|SYNCER_HTTP\)_PORT=//p' | head -n 1)
+      paused+=("$svc:$inst:${port:-0}"); bash "$here/services.sh" stop "$inst"
+    fi ;;
+  esac
 done
 (cd "$SUNSU_ROOT" && node scripts/provision.ts) >"$SUNSU_LOGS/provision.log" 2>&1 || { cat "$SUNSU_LOGS/provision.log"; die "provisioning failed"; }
 
@@ -46,7 +61,7 @@ step integration jest --selectProjects integration --runInBand --json --outputFi
 
 # e2e: the platform's services on test ports, then Playwright with Debian's Chromium.
 export E2E_PORT="${E2E_PORT:-18080}"
-E2E_SPECS=("chat-server:e2e-chat-server-1:$E2E_PORT")
+E2E_SPECS=("chat-server:e2e-chat-server-1:$E2E_PORT" "dispatcher:e2e-dispatcher-1:$((E2E_PORT + 1))")
 for spec in "${E2E_SPECS[@]}"; do ours+=("svc:$spec"); done
 if bash "$here/services.sh" start "${E2E_SPECS[@]}"; then
   step e2e env E2E_BASE_URL="http://127.0.0.1:$E2E_PORT" E2E_REPORT="$reports/playwright.json" \

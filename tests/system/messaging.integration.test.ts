@@ -98,14 +98,14 @@ describe('messaging pipeline (real servers, real processes)', () => {
       const ws = new WebSocket(url.replace(/^http/, 'ws') + '/stomp', protocols);
       const frames: string[] = [];
       ws.on('message', (d) => frames.push(d.toString()));
-      const closed = new Promise<void>((r) => ws.on('close', () => r()));
+      const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
       const open = new Promise<void>((r) => ws.on('open', () => r()));
       return { ws, frames, closed, open };
     }
     const connectFrame = (token: string) => `CONNECT\naccept-version:1.2\nhost:chat\nAuthorization:Bearer ${token}\nheart-beat:0,0\n\n\0`;
     const errorOf = (frames: string[]) => frames.find((f) => f.startsWith('ERROR'));
 
-    async function expectError(frames: string[], closed: Promise<void>, message: RegExp, receiptId?: string) {
+    async function expectError(frames: string[], closed: Promise<number>, message: RegExp, receiptId?: string) {
       await closed;
       const error = errorOf(frames);
       expect(error).toBeDefined();
@@ -158,7 +158,7 @@ describe('messaging pipeline (real servers, real processes)', () => {
       s.ws.send(connectFrame(coupleToken));
       await waitFor(() => s.frames.some((f) => f.startsWith('CONNECTED')));
       s.ws.send(`SEND\ndestination:/app/chat/rooms/${room}/messages\n\n${'x'.repeat(70 * 1024)}\0`);
-      const code = await new Promise<number>((r) => s.ws.on('close', (c) => r(c)));
+      const code = await s.closed;
       // The WebSocket payload limit (close 1009 "message too big") or the STOMP decoder (ERROR frame) rejects it.
       const error = errorOf(s.frames);
       expect(code === 1009 || /exceeds/.test(error ?? '')).toBe(true);

@@ -46,3 +46,4 @@ export async function createTempDatabase(): Promise<{ url: string; drop(): Promi
 export * from './services.ts';
 export * from './stomp-client.ts';
 export * from './api.ts';
+export * from './room-client.ts';

@@ -3,6 +3,7 @@ import { Counter, Histogram, type Registry } from '@sunsu/observability';
 export interface DispatcherMetrics {
   persisted: Counter;
   persistRetries: Counter;
+  redelivered: Counter;
   persistBatchSeconds: Histogram;
   sequenceConflicts: Counter;
   deadLettered: Counter;
@@ -17,6 +18,7 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
   return {
     persisted: new Counter({ name: 'dispatcher_messages_persisted_total', help: 'Messages archived and emitted to chat-message-saved', registers }),
     persistRetries: new Counter({ name: 'dispatcher_persist_retries_total', help: 'Persist batch attempts that failed and were retried', registers }),
+    redelivered: new Counter({ name: 'dispatcher_messages_already_archived_total', help: 'Records whose message was already archived (redelivery after a crash, or a client resend)', registers }),
     persistBatchSeconds: new Histogram({ name: 'dispatcher_persist_batch_seconds', help: 'Time to archive and commit one batch', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] }),
     sequenceConflicts: new Counter({ name: 'dispatcher_sequence_conflicts_total', help: 'Messages whose (room, sequence) was already taken (dead-lettered)', registers }),
     deadLettered: new Counter({ name: 'dispatcher_dead_lettered_total', help: 'Records sent to a dead-letter topic', registers }),

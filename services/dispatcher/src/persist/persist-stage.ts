@@ -135,6 +135,10 @@ export class PersistStage {
     }
     const result = await insertBatch(this.deps.messages, valid.map((p) => p.doc));
     await batch.heartbeat();
+    if (result.alreadyStored.length > 0) {
+      this.deps.metrics.redelivered.inc(result.alreadyStored.length);
+      this.deps.logger.info({ partition: batch.partition, alreadyStored: result.alreadyStored.length }, 'redelivered or resent messages found already archived');
+    }
 
     const conflicts = new Set(result.sequenceConflicts.map((d) => d._id));
     for (const p of valid) {
