@@ -57,7 +57,7 @@ jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"; }
 step typecheck npx tsc -p tsconfig.json --noEmit
 step lint npm run -s lint
 step unit jest --selectProjects unit --json --outputFile="$reports/jest-unit.json"
-step integration jest --selectProjects integration --runInBand --json --outputFile="$reports/jest-integration.json"
+step integration jest --selectProjects integration --runInBand --forceExit --json --outputFile="$reports/jest-integration.json"
 
 # e2e: the platform's services on test ports, then Playwright with Debian's Chromium.
 export E2E_PORT="${E2E_PORT:-18080}"

@@ -8,6 +8,7 @@ import {
   type IHeaders,
 } from 'kafkajs';
 import {
+  AssignmentLostError,
   ProducerFencedError,
   type Admin,
   type Consumer,
@@ -99,6 +100,9 @@ function someCause(err: unknown, test: (e: { type?: string; name?: string; messa
 export const isFencedError = (err: unknown) =>
   someCause(err, (e) => e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
 
+const isAssignmentLost = (err: unknown) =>
+  someCause(err, (e) => e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'ILLEGAL_GENERATION' || e.type === 'FENCED_INSTANCE_ID');
+
 /** A producer left in COMMITTING/ABORTING (e.g. after a broker outage) never recovers: it must be recreated. */
 const isStuckTransactionState = (err: unknown) =>
   someCause(err, (e) => /Transaction state exception|Invalid state transition|Cannot .* transaction/i.test(e.message ?? ''));
@@ -147,6 +151,19 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
     const p = this.producer;
     this.producer = undefined;
     await p?.disconnect().catch(() => undefined);
+  }
+
+  async init(): Promise<void> {
+    const producer = await this.connected();
+    try {
+      // kafkajs sends InitProducerId lazily, on the first transaction: open one and abort it (nothing was sent).
+      const tx = await producer.transaction();
+      await tx.abort();
+    } catch (err) {
+      if (isFencedError(err)) throw new ProducerFencedError(`producer ${this.transactionalId} was fenced`);
+      await this.discard();
+      throw err;
+    }
   }
 
   async inTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -204,6 +221,7 @@ class KafkajsConsumer implements Consumer {
       readUncommitted: !options.readCommitted,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3)),
       maxWaitTimeInMs: 100,
       retry: RETRY,
@@ -246,7 +264,14 @@ class KafkajsConsumer implements Consumer {
           topic: batch.topic,
           partition: batch.partition,
           records,
-          heartbeat,
+          heartbeat: async () => {
+            try {
+              await heartbeat();
+            } catch (err) {
+              if (isAssignmentLost(err)) throw new AssignmentLostError(`lost ${batch.topic}/${batch.partition}: ${(err as Error).message}`);
+              throw err;
+            }
+          },
           isStale: () => isStale() || !isRunning(),
           markProcessed: (offset) => resolveOffset(offset),
           commit: async (offset) => {

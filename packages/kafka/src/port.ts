@@ -42,7 +42,10 @@ export interface IncomingBatch {
   topic: string;
   partition: number;
   records: IncomingRecord[];
-  /** Keep the group membership alive during long batches (kafkajs only heartbeats between batches). */
+  /**
+   * Keep the group membership alive during long batches (kafkajs only heartbeats between batches).
+   * Throws AssignmentLostError when the coordinator says this member lost its assignment.
+   */
   heartbeat(): Promise<void>;
   /** True once the partition was revoked or the consumer is stopping: stop work and do not commit. */
   isStale(): boolean;
@@ -68,6 +71,8 @@ export interface ConsumerOptions {
   /** Partitions processed concurrently (per-partition order is always kept). */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /** How long the coordinator waits for members to rejoin during a rebalance. */
+  rebalanceTimeoutMs?: number;
   onBatch(batch: IncomingBatch): Promise<void>;
   /** Called after every rebalance with the partitions gained and lost since the previous assignment. */
   onAssignment?(change: { assigned: TopicPartition[]; revoked: TopicPartition[] }): Promise<void> | void;
@@ -95,6 +100,11 @@ export interface Transaction {
 
 export interface TransactionalProducer {
   readonly transactionalId: string;
+  /**
+   * Register the transactional id with the coordinator now (InitProducerId). This bumps the id's epoch, which
+   * fences every older producer with the same id: call it when taking ownership of the work the id guards.
+   */
+  init(): Promise<void>;
   /**
    * Run `work` in one transaction: commit when it resolves, abort when it throws (and rethrow).
    * Throws `ProducerFencedError` when a newer producer with the same transactional id exists.
@@ -134,6 +144,11 @@ export interface MessageBus {
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
   consumer(options: ConsumerOptions): Consumer;
   admin(): Promise<Admin>;
+}
+
+/** The consumer is no longer a member owning this batch's partition (rebalance): stop work on the batch. */
+export class AssignmentLostError extends Error {
+  override name = 'AssignmentLostError';
 }
 
 /** A newer producer with the same transactional id exists: this one must stop (zombie fencing). */

@@ -55,6 +55,8 @@ export class PostgresRoomDirectory implements RoomDirectory {
       return { roomCode: existing.code, alreadyExists: true };
     });
     await this.redis.sadd(redisKeys.roomMembers(result.roomCode), lo, hi);
+    // A new room starts its sequence at 0; NX leaves an existing room's counter alone.
+    if (!result.alreadyExists) await this.redis.set(redisKeys.roomSequence(result.roomCode), '0', 'NX');
     return result;
   }
 
@@ -66,6 +68,7 @@ export class PostgresRoomDirectory implements RoomDirectory {
       await tx.insert(chatRoomParticipants).values(unique.map((id) => ({ roomCode, userId: BigInt(id) })));
     });
     await this.redis.sadd(redisKeys.roomMembers(roomCode), ...unique);
+    await this.redis.set(redisKeys.roomSequence(roomCode), '0', 'NX');
     return { roomCode, alreadyExists: false };
   }
 }

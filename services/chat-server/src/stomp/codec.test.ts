@@ -452,7 +452,7 @@ describe('StompDecoder header rules', () => {
     expect(onlyFrame(decode('SEND\nFoo:1\nfoo:2\n\n\0')).headers).toEqual({ Foo: '1', foo: '2' });
   });
 
-  // BUG: codec.ts uses `name in headers`, which also sees Object.prototype members, so headers named like
+  // Was a bug (fixed): codec.ts uses `name in headers`, which also sees Object.prototype members, so headers named like
   // them ('constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', ...) are silently dropped.
   it('keeps headers whose names collide with Object.prototype members', () => {
     const frame = onlyFrame(decode('SEND\nconstructor:c\ntoString:t\nhasOwnProperty:h\n__proto__:p\n\n\0'));
@@ -497,7 +497,7 @@ describe('StompDecoder malformed frames', () => {
     expect(protocolError(() => decode('SEND\nreceipt:e\n:value\n\n\0')).receiptId).toBe('e');
   });
 
-  // BUG: the receipt id for header-line errors is taken from the *raw* line, so an escaped receipt header
+  // Was a bug (fixed): the receipt id for header-line errors is taken from the *raw* line, so an escaped receipt header
   // ('receipt:a\cb' meaning 'a:b') is reported as 'a\cb', unlike other errors which use the unescaped value.
   it('reports the unescaped receipt id on a header-line error', () => {
     expect(protocolError(() => decode('SEND\nreceipt:a\\cb\nbroken\n\n\0')).receiptId).toBe('a:b');
@@ -619,7 +619,7 @@ describe('StompDecoder frame-size limit', () => {
     expect(() => decode(`SEND\ncontent-length:${60 * 1024}\n\n`)).not.toThrow();
   });
 
-  // BUG: without content-length the limit is only checked while the NUL has not arrived yet; a complete
+  // Was a bug (fixed): without content-length the limit is only checked while the NUL has not arrived yet; a complete
   // oversize frame (NUL included in the same push) is accepted whatever its size.
   it('rejects a complete frame without content-length that exceeds maxFrameBytes', () => {
     expect(() => decode(sizedFrame(max + 1, false), { limits })).toThrow(/exceeds/);

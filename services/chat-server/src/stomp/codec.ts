@@ -101,16 +101,23 @@ export class StompDecoder {
     if (lines.length - 1 > this.limits.maxHeaders) throw new StompProtocolError(`too many headers (max ${this.limits.maxHeaders})`);
 
     // Receipt id is looked up raw first so even a frame with a bad header can be answered with its receipt-id.
-    const rawReceipt = lines.find((l) => l.startsWith('receipt:'))?.slice('receipt:'.length);
     const escapes = command === 'CONNECT' || command === 'CONNECTED' || command === 'STOMP' ? '1.0' : this.version;
-    const headers: Record<string, string> = {};
+    const rawReceiptLine = lines.find((l) => l.startsWith('receipt:'))?.slice('receipt:'.length);
+    let rawReceipt = rawReceiptLine;
+    try {
+      if (rawReceiptLine !== undefined) rawReceipt = unescapeHeader(rawReceiptLine, escapes, undefined);
+    } catch {
+      /* keep the raw value: the receipt header itself is malformed */
+    }
+    // Null prototype: header names like `constructor` or `__proto__` are ordinary names here.
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const line of lines.slice(1)) {
       if (Buffer.byteLength(line) > this.limits.maxHeaderLineBytes) throw new StompProtocolError('header line too long', rawReceipt);
       const colon = line.indexOf(':');
       if (colon <= 0) throw new StompProtocolError(`malformed header line ${JSON.stringify(line.slice(0, 40))}`, rawReceipt);
       const name = unescapeHeader(line.slice(0, colon), escapes, rawReceipt);
       const value = unescapeHeader(line.slice(colon + 1), escapes, rawReceipt);
-      if (!(name in headers)) headers[name] = value; // STOMP: the first occurrence wins
+      if (!Object.hasOwn(headers, name)) headers[name] = value; // STOMP: the first occurrence wins
     }
 
     const bodyStart = headerEnd.end;
@@ -129,6 +136,7 @@ export class StompDecoder {
         if (buf.length >= this.limits.maxFrameBytes) throw new StompProtocolError(`frame exceeds ${this.limits.maxFrameBytes} bytes`, headers.receipt);
         return undefined;
       }
+      if (nul + 1 > this.limits.maxFrameBytes) throw new StompProtocolError(`frame exceeds ${this.limits.maxFrameBytes} bytes`, headers.receipt);
       bodyEnd = nul;
     }
     const body = Buffer.from(buf.subarray(bodyStart, bodyEnd));
@@ -153,7 +161,7 @@ function findBlankLine(buf: Buffer, limit: number): { start: number; end: number
 /** Encode a frame. Bodies always carry a byte-exact content-length so they may contain NULs. */
 export function encodeFrame(frame: { command: string; headers?: Record<string, string | undefined>; body?: string | Buffer }, version: StompVersion = '1.2'): Buffer {
   const body = frame.body === undefined ? Buffer.alloc(0) : typeof frame.body === 'string' ? Buffer.from(frame.body, 'utf8') : frame.body;
-  const raw = frame.command === 'CONNECTED' || frame.command === 'CONNECT';
+  const raw = frame.command === 'CONNECTED' || frame.command === 'CONNECT' || frame.command === 'STOMP';
   let head = frame.command + '\n';
   for (const [name, value] of Object.entries(frame.headers ?? {})) {
     if (value === undefined || name === 'content-length') continue;

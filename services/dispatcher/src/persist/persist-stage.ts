@@ -1,6 +1,7 @@
 import { CONSUMER_GROUPS, TOPICS, deadLetterTopic } from '@sunsu/contracts';
 import { insertBatch, type MessageModel } from '@sunsu/archive';
 import {
+  AssignmentLostError,
   ProducerFencedError,
   type Consumer,
   type IncomingBatch,
@@ -19,6 +20,12 @@ export interface PersistStageDeps {
   logger: Logger;
   metrics: DispatcherMetrics;
   groupId?: string;
+  /** Topics (defaults: the platform's); tests give their own. */
+  inputTopic?: string;
+  outputTopic?: string;
+  sessionTimeoutMs?: number;
+  /** Test seam: runs after the archive write, right before the Kafka transaction (where a zombie would stall). */
+  beforeCommit?: () => Promise<void>;
   /** Transient failures (Mongo, Kafka) are retried this many times with backoff before the batch fails. */
   maxAttempts?: number;
 }
@@ -39,7 +46,10 @@ export interface PersistStageDeps {
 export class PersistStage {
   private readonly deps: PersistStageDeps;
   private readonly groupId: string;
-  private readonly producers = new Map<number, TransactionalProducer>();
+  private readonly inputTopic: string;
+  private readonly outputTopic: string;
+  /** One initialised transactional producer per owned input partition (a promise, so init runs once). */
+  private readonly producers = new Map<number, Promise<TransactionalProducer>>();
   /** Partitions whose producer was fenced: never re-initialise (that would fence the new owner) until reassigned. */
   private readonly fenced = new Set<number>();
   private consumer: Consumer | undefined;
@@ -47,22 +57,29 @@ export class PersistStage {
   constructor(deps: PersistStageDeps) {
     this.deps = deps;
     this.groupId = deps.groupId ?? CONSUMER_GROUPS.persist;
+    this.inputTopic = deps.inputTopic ?? TOPICS.chatMessage;
+    this.outputTopic = deps.outputTopic ?? TOPICS.chatMessageSaved;
   }
 
   async start(): Promise<void> {
     this.consumer = this.deps.bus.consumer({
       groupId: this.groupId,
-      topics: [TOPICS.chatMessage],
+      topics: [this.inputTopic],
       readCommitted: true,
       maxBytesPerPartition: 512 * 1024,
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs, rebalanceTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       partitionsConsumedConcurrently: 4,
       onBatch: (batch) => this.onBatch(batch),
       onAssignment: async ({ assigned, revoked }) => {
-        for (const tp of assigned) this.fenced.delete(tp.partition);
         for (const tp of revoked) {
           const producer = this.producers.get(tp.partition);
           this.producers.delete(tp.partition);
-          await producer?.close();
+          await producer?.then((p) => p.close()).catch(() => undefined);
+        }
+        for (const tp of assigned) {
+          this.fenced.delete(tp.partition);
+          // Take ownership at once: initialising the partition's transactional id fences the previous owner.
+          void this.producerFor(tp.partition).catch((err) => this.deps.logger.warn({ err, partition: tp.partition }, 'producer init failed'));
         }
         this.deps.logger.info({ assigned, revoked }, 'persist stage assignment changed');
       },
@@ -72,14 +89,19 @@ export class PersistStage {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
-    await Promise.allSettled([...this.producers.values()].map((p) => p.close()));
+    await Promise.allSettled([...this.producers.values()].map(async (p) => (await p).close()));
     this.producers.clear();
   }
 
-  private async producerFor(partition: number): Promise<TransactionalProducer> {
+  private producerFor(partition: number): Promise<TransactionalProducer> {
     let producer = this.producers.get(partition);
     if (!producer) {
-      producer = await this.deps.bus.transactionalProducer(`${this.groupId}-${TOPICS.chatMessage}-${partition}`);
+      producer = (async () => {
+        const p = await this.deps.bus.transactionalProducer(`${this.groupId}-${this.inputTopic}-${partition}`);
+        await p.init();
+        return p;
+      })();
+      producer.catch(() => this.producers.delete(partition));
       this.producers.set(partition, producer);
     }
     return producer;
@@ -103,6 +125,10 @@ export class PersistStage {
         this.deps.metrics.persistBatchSeconds.observe((performance.now() - started) / 1000);
         return;
       } catch (err) {
+        if (err instanceof AssignmentLostError) {
+          log.warn({ partition: batch.partition }, 'partition lost in a rebalance: leaving the batch to its next owner');
+          return;
+        }
         if (err instanceof ProducerFencedError) {
           log.warn({ partition: batch.partition }, 'persist producer fenced: partition now owned by another dispatcher');
           this.fenced.add(batch.partition);
@@ -158,9 +184,10 @@ export class PersistStage {
     }
 
     const next = (BigInt(batch.records.at(-1)!.offset) + 1n).toString();
+    await this.deps.beforeCommit?.();
     await producer.inTransaction(async (tx) => {
-      if (saved.length > 0) await tx.send(TOPICS.chatMessageSaved, saved);
-      if (dead.length > 0) await tx.send(deadLetterTopic(TOPICS.chatMessage), dead);
+      if (saved.length > 0) await tx.send(this.outputTopic, saved);
+      if (dead.length > 0) await tx.send(deadLetterTopic(this.inputTopic), dead);
       await tx.sendOffsets(this.groupId, [{ topic: batch.topic, partition: batch.partition, offset: next }]);
     });
     this.deps.metrics.deadLettered.inc(dead.length);
