@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { RoomPush } from '@sunsu/contracts';
 import type { InboxWriter, RouteRegistry } from '@sunsu/routing';
-import type { RoomEventHandler } from '../stomp/handlers.ts';
-import type { StompSession } from '../stomp/session.ts';
+import type { Actor, RoomEventHandler } from '../stomp/handlers.ts';
 import { errors } from './errors.ts';
 
 const TypingBody = z.object({ typing: z.boolean() });
@@ -21,8 +20,8 @@ export class RoomEvents implements RoomEventHandler {
     this.inbox = inbox;
   }
 
-  async handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', session: StompSession, roomCode: string, body: unknown): Promise<void> {
-    const userId = session.principal!.userId;
+  async handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', actor: Actor, roomCode: string, body: unknown): Promise<void> {
+    const userId = actor.principal.userId;
     if (body && typeof body === 'object' && 'userId' in body && String((body as { userId: unknown }).userId) !== userId) {
       throw errors.forbidden('userId does not match the authenticated user');
     }
@@ -43,7 +42,7 @@ export class RoomEvents implements RoomEventHandler {
     }
   }
 
-  disconnected(_session: StompSession): void {}
+  disconnected(_actor: Actor): void {}
 
   private async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
     const servers = (await this.routes.liveServers([roomCode])).get(roomCode) ?? [];

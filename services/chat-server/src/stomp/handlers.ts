@@ -1,4 +1,4 @@
-import type { TokenVerifier } from '@sunsu/auth';
+import type { Principal, TokenVerifier } from '@sunsu/auth';
 import type { RoomPush } from '@sunsu/contracts';
 import type { DeliveryHub, Subscriber } from '../delivery/hub.ts';
 import { ChatError, errors } from '../domain/errors.ts';
@@ -15,9 +15,15 @@ export interface StompAppDeps extends SendMessageDeps {
   roomEvents: RoomEventHandler;
 }
 
+/** Who acts on a room event: the authenticated user and the connection it came from (any transport). */
+export interface Actor {
+  principal: Principal;
+  connectionId: string;
+}
+
 export interface RoomEventHandler {
-  handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', session: StompSession, roomCode: string, body: unknown): Promise<void>;
-  disconnected(session: StompSession): void;
+  handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', actor: Actor, roomCode: string, body: unknown): Promise<void>;
+  disconnected(actor: Actor): void;
 }
 
 function parseJson(body: string): unknown {
@@ -69,13 +75,13 @@ export function createStompHandlers(deps: StompAppDeps): SessionHandlers {
         return;
       }
       await requireMember(session, target.roomCode);
-      await deps.roomEvents.handle(target.kind, session, target.roomCode, json);
+      await deps.roomEvents.handle(target.kind, { principal: session.principal!, connectionId: session.id }, target.roomCode, json);
     },
 
     closed(session) {
       for (const entry of subscribers.get(session)?.values() ?? []) deps.hub.remove(entry.destination, entry.roomCode, entry.subscriber);
       subscribers.delete(session);
-      deps.roomEvents.disconnected(session);
+      if (session.principal) deps.roomEvents.disconnected({ principal: session.principal, connectionId: session.id });
     },
   };
 }
