@@ -36,23 +36,16 @@ void inbox.run(
   (err) => logger.warn({ err }, 'inbox read failed'),
 );
 
-const stomp = new RawWebSocketTransport(
-  createStompHandlers({
-    verifyToken,
-    rooms,
-    sequences,
-    publisher,
-    clock: { now: () => new Date() },
-    hub,
-    roomEvents: new RoomEvents(routes, inboxWriter),
-  }),
-  {
-    serverName: `sunsu-chat/${config.CHAT_SERVER_ID}`,
-    sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
-    sendBurst: config.CHAT_STOMP_SEND_BURST,
-    maxFrameBytes: config.CHAT_STOMP_MAX_FRAME_BYTES,
-  },
-);
+const roomEvents = new RoomEvents(routes, inboxWriter);
+const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
+const stompHandlers = createStompHandlers({ verifyToken, ...sendDeps, hub, roomEvents });
+const sessionOptions = {
+  serverName: `sunsu-chat/${config.CHAT_SERVER_ID}`,
+  sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
+  sendBurst: config.CHAT_STOMP_SEND_BURST,
+  maxFrameBytes: config.CHAT_STOMP_MAX_FRAME_BYTES,
+};
+const stomp = new RawWebSocketTransport(stompHandlers, sessionOptions);
 
 let accepting = true;
 const app = await buildHttpApp({
@@ -63,11 +56,15 @@ const app = await buildHttpApp({
   isAccepting: () => accepting,
   routes: (a) => registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages }),
 });
+// WebSocket upgrades: /stomp here; /ws (SockJS) and /socket.io/ are handled by their own libraries'
+// listeners on the same server, so this listener leaves those paths alone.
 app.server.on('upgrade', (req, socket, head) => {
-  const path = (req.url ?? '').split('?')[0];
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  if (path.startsWith('/ws/') || path.startsWith('/socket.io/')) return;
   if (path === '/stomp' && accepting) return stomp.handleUpgrade(req, socket, head);
   socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
 });
+// ── more transports are attached here (SockJS, Socket.IO) ──
 await app.listen({ host: config.CHAT_HTTP_HOST, port: config.CHAT_HTTP_PORT });
 logger.info({ url: `http://${config.CHAT_HTTP_HOST}:${config.CHAT_HTTP_PORT}/` }, 'chat-server listening');
 
