@@ -47,3 +47,4 @@ export * from './services.ts';
 export * from './stomp-client.ts';
 export * from './api.ts';
 export * from './room-client.ts';
+export * from './sockjs-client.ts';

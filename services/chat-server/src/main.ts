@@ -13,6 +13,7 @@ import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { createStompHandlers } from './stomp/handlers.ts';
 import { RawWebSocketTransport } from './transports/raw-ws.ts';
+import { SockJsTransport } from './transports/sockjs.ts';
 
 const config = loadChatServerConfig();
 const logger = createLogger('chat-server', config.LOG_LEVEL).child({ serverId: config.CHAT_SERVER_ID });
@@ -65,6 +66,8 @@ app.server.on('upgrade', (req, socket, head) => {
   socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
 });
 // ── more transports are attached here (SockJS, Socket.IO) ──
+const sockJs = new SockJsTransport(stompHandlers, sessionOptions);
+sockJs.attach(app.server);
 await app.listen({ host: config.CHAT_HTTP_HOST, port: config.CHAT_HTTP_PORT });
 logger.info({ url: `http://${config.CHAT_HTTP_HOST}:${config.CHAT_HTTP_PORT}/` }, 'chat-server listening');
 
@@ -79,6 +82,7 @@ async function shutdown(signal: string) {
   }, config.CHAT_SHUTDOWN_GRACE_MS);
   force.unref();
   await stomp.drain();
+  await sockJs.drain();
   await hub.close();
   await inbox.stop();
   await app.close();
