@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sunsu/auth';
 import { ChatError } from '../domain/errors.ts';
-import { encodeFrame, negotiateHeartBeat, negotiateVersion, parseHeartBeat, StompDecoder } from './codec.ts';
-import { CLIENT_COMMANDS, StompProtocolError, type StompFrame, type StompVersion } from './frame.ts';
+import {
+  CLIENT_COMMANDS,
+  encodeFrame,
+  negotiateHeartBeat,
+  negotiateVersion,
+  parseHeartBeat,
+  StompDecoder,
+  StompProtocolError,
+  type StompFrame,
+  type StompVersion,
+} from '@sunsu/stomp';
 
 /** The wire under a session (raw WebSocket, SockJS). */
 export interface SessionTransport {
