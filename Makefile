@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 
-.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,3 +54,12 @@ test-e2e: ## Playwright against a running platform (E2E_BASE_URL, default http:/
 
 clean: down ## stop everything and delete .run/ (data and logs)
 	@rm -rf .run
+
+bench: ## load benchmark against `make up`: 1,000 STOMP connections, 1,000 msg/s, 30 s (override BENCH_ARGS)
+	@node bench/src/load.ts $(or $(BENCH_ARGS),--connections 1000 --rate 1000 --duration 30)
+
+bench-sweep: ## rate sweep: highest rate with 0 loss and p99 < 250 ms
+	@node bench/src/load.ts --connections 1000 --sweep $(or $(RATES),500,1000,2000,3000,5000,7500) --duration 15
+
+bench-idle: ## memory per idle authenticated STOMP connection (15,000 connections, one subscription each)
+	@ulimit -n 20000 && node bench/src/load.ts --idle $(or $(CONNECTIONS),15000)

@@ -1,6 +1,7 @@
 import { TOPICS, type ChatMessageRequested } from '@sunsu/contracts';
 import type { OutgoingRecord, Producer } from '@sunsu/kafka';
 import type { MessagePublisher } from '../domain/ports.ts';
+import { errors } from '../domain/errors.ts';
 
 interface Pending {
   record: OutgoingRecord;
@@ -43,7 +44,8 @@ export class KafkaMessagePublisher implements MessagePublisher {
     if (batch.length === 0) return;
     this.producer.send(TOPICS.chatMessage, batch.map((p) => p.record)).then(
       () => batch.forEach((p) => p.resolve()),
-      (err: unknown) => batch.forEach((p) => p.reject(err)),
+      // The client gets a clear, retryable error (and resends with the same messageId).
+      () => batch.forEach((p) => p.reject(errors.unavailable('message not accepted: the event log is unavailable, retry'))),
     );
   }
 }

@@ -1,0 +1,223 @@
+/**
+ * Load benchmark against a running platform (`make up`), e.g.
+ *   node bench/src/load.ts --connections 1000 --rate 1000 --duration 30 --payload 200
+ *   node bench/src/load.ts --sweep 500,1000,2000,3000,5000,7500 --duration 15
+ *   node bench/src/load.ts --idle 15000
+ * Connections are raw WebSocket STOMP in 1:1 rooms; both sides of every room send. Prints delivered msg/s,
+ * send→receive latency percentiles, lost and duplicated counts, the RSS of every process, Kafka's own
+ * end-to-end latency floor for the same payload, and the conditions of the run.
+ */
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { createDirectRoom, randomUserId, tokenFor } from '@sunsu/testkit';
+import { BenchConnection } from './stomp-conn.ts';
+import { kafkaFloor, machine, percentile, processRss, rssOfPidFile } from './platform.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string', default: process.env.BENCH_URL ?? 'http://127.0.0.1:8080' },
+    connections: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '30' },
+    payload: { type: 'string', default: '200' },
+    sweep: { type: 'string' },
+    idle: { type: 'string' },
+    broker: { type: 'string', default: process.env.CHAT_KAFKA_BROKERS?.split(',')[0] ?? '127.0.0.1:19092' },
+    'no-floor': { type: 'boolean', default: false },
+  },
+});
+const urls = args.url!.split(',');
+const wsUrl = (i: number) => urls[i % urls.length]!.replace(/^http/, 'ws') + '/stomp';
+
+interface Pair {
+  room: string;
+  a: BenchConnection;
+  b: BenchConnection;
+}
+
+async function pool<T>(n: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Create rooms and open two subscribed connections per room. */
+async function setUp(pairs: number): Promise<Pair[]> {
+  const started = Date.now();
+  const result = await pool(pairs, 25, async (i) => {
+    const ua = randomUserId();
+    const ub = randomUserId();
+    const [ta, tb] = await Promise.all([tokenFor(ua, `bench ${ua}`), tokenFor(ub, `bench ${ub}`, 'planner')]);
+    const room = await createDirectRoom(urls[i % urls.length]!, ta, ub);
+    const [a, b] = await Promise.all([BenchConnection.open(wsUrl(i), ta), BenchConnection.open(wsUrl(i + 1), tb)]);
+    await Promise.all([a.subscribe(`/topic/chat/rooms/${room}`), b.subscribe(`/topic/chat/rooms/${room}`)]);
+    return { room, a, b };
+  });
+  console.error(`set up ${pairs} rooms / ${pairs * 2} connections in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+interface Tracked {
+  sentAt: number;
+  acked: boolean;
+  received: number;
+}
+
+interface StepResult {
+  rate: number;
+  seconds: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  deliveredPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+async function runStep(pairs: Pair[], rate: number, seconds: number, payload: number): Promise<StepResult> {
+  const tracked = new Map<string, Tracked>();
+  const latencies: number[] = [];
+  let duplicated = 0;
+  for (const p of pairs) {
+    for (const [me, partner] of [
+      [p.a, p.b],
+      [p.b, p.a],
+    ] as const) {
+      me.onMessage = (frame) => {
+        const body = JSON.parse(frame.body.toString('utf8')) as { messageId: string };
+        const t = tracked.get(body.messageId);
+        if (!t || (t as Tracked & { from?: BenchConnection }).from === me) return;
+        t.received++;
+        if (t.received === 1) latencies.push(performance.now() - t.sentAt);
+        else duplicated++;
+      };
+      void partner;
+    }
+  }
+  const padding = 'x'.repeat(Math.max(1, payload - 60));
+  let sent = 0;
+  let failed = 0;
+  let acked = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let turn = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (now >= end) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      const due = Math.floor(((now - started) / 1000) * rate) - sent;
+      for (let k = 0; k < due; k++) {
+        const pair = pairs[turn % pairs.length]!;
+        const from = Math.floor(turn / pairs.length) % 2 === 0 ? pair.a : pair.b;
+        turn++;
+        const messageId = randomUUID();
+        const t: Tracked & { from?: BenchConnection } = { sentAt: performance.now(), acked: false, received: 0, from };
+        tracked.set(messageId, t);
+        sent++;
+        from.send(`/app/chat/rooms/${pair.room}/messages`, JSON.stringify({ messageId, content: padding, messageType: 'TEXT' })).then(
+          () => {
+            t.acked = true;
+            acked++;
+          },
+          () => failed++,
+        );
+      }
+    }, 5);
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  // Drain: wait until every acknowledged message arrived, or 10 s without progress.
+  let last = -1;
+  for (let quiet = 0; quiet < 20; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const got = latencies.length;
+    const pendingAcks = sent - acked - failed;
+    if (got >= acked && pendingAcks === 0) break;
+    quiet = got === last ? quiet + 1 : 0;
+    last = got;
+  }
+  const sorted = latencies.sort((x, y) => x - y);
+  const lost = [...tracked.values()].filter((t) => t.acked && t.received === 0).length;
+  return {
+    rate,
+    seconds: Math.round(elapsed * 10) / 10,
+    sent,
+    acked,
+    failed,
+    delivered: sorted.length,
+    lost,
+    duplicated,
+    deliveredPerSecond: Math.round(sorted.length / elapsed),
+    p50: Math.round(percentile(sorted, 50) * 10) / 10,
+    p95: Math.round(percentile(sorted, 95) * 10) / 10,
+    p99: Math.round(percentile(sorted, 99) * 10) / 10,
+    max: Math.round((sorted.at(-1) ?? NaN) * 10) / 10,
+  };
+}
+
+function printConditions(extra: Record<string, unknown>) {
+  console.log(`conditions: ${JSON.stringify({ machine: machine(), chatServers: urls, ...extra, at: new Date().toISOString() })}`);
+}
+
+async function idle(count: number) {
+  const before = rssOfPidFile('chat-server-1');
+  const pairs = await setUp(count / 2);
+  await new Promise((r) => setTimeout(r, 5000));
+  const after = rssOfPidFile('chat-server-1');
+  printConditions({ mode: 'idle', connections: count, subscriptionsPerConnection: 1 });
+  console.log(`idle connections: ${count}, chat-server-1 RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB, ${((after - before) / count / 1024).toFixed(2)} KiB per connection`);
+  console.log(`rss MiB: ${JSON.stringify(processRss())}`);
+  for (const p of pairs) {
+    p.a.close();
+    p.b.close();
+  }
+}
+
+async function load() {
+  const connections = Number(args.connections);
+  const payload = Number(args.payload);
+  const seconds = Number(args.duration);
+  const floor = args['no-floor'] ? undefined : kafkaFloor(args.broker!, payload);
+  const pairs = await setUp(Math.floor(connections / 2));
+  const rates = args.sweep ? args.sweep.split(',').map(Number) : [Number(args.rate)];
+  printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true });
+  if (floor) console.log(`kafka floor (EndToEndLatency, ${payload} B, acks=all): avg ${floor.avg} ms, p50 ${floor.p50} ms, p99 ${floor.p99} ms`);
+  let best: StepResult | undefined;
+  for (const rate of rates) {
+    const r = await runStep(pairs, rate, seconds, payload);
+    const ratio = floor && floor.p99 > 0 ? ` (p99 = ${(r.p99 / floor.p99).toFixed(1)}× kafka floor)` : '';
+    console.log(
+      `rate ${r.rate}/s for ${r.seconds}s: sent ${r.sent}, acked ${r.acked}, rejected ${r.failed}, delivered ${r.delivered} (${r.deliveredPerSecond} msg/s), ` +
+        `lost ${r.lost}, duplicated ${r.duplicated}, latency p50 ${r.p50} ms p95 ${r.p95} ms p99 ${r.p99} ms max ${r.max} ms${ratio}`,
+    );
+    console.log(`rss MiB: ${JSON.stringify(processRss())}`);
+    const good = r.lost === 0 && r.failed === 0 && r.duplicated === 0 && r.p99 < 250;
+    if (good) best = r;
+    else if (args.sweep) break;
+  }
+  if (args.sweep) console.log(best ? `highest rate with 0 loss and p99 < 250 ms: ${best.rate}/s (delivered ${best.deliveredPerSecond} msg/s, p99 ${best.p99} ms)` : 'no rate met 0 loss and p99 < 250 ms');
+  for (const p of pairs) {
+    p.a.close();
+    p.b.close();
+  }
+}
+
+if (args.idle) await idle(Number(args.idle));
+else await load();
+process.exit(0);
