@@ -12,6 +12,7 @@ import { RoomEvents } from './domain/room-events.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { createStompHandlers } from './stomp/handlers.ts';
+import { HeartbeatMonitor } from './stomp/heartbeats.ts';
 import { RawWebSocketTransport } from './transports/raw-ws.ts';
 import { SockJsTransport } from './transports/sockjs.ts';
 
@@ -40,7 +41,9 @@ void inbox.run(
 const roomEvents = new RoomEvents(routes, inboxWriter);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const stompHandlers = createStompHandlers({ verifyToken, ...sendDeps, hub, roomEvents });
+const heartbeats = new HeartbeatMonitor();
 const sessionOptions = {
+  heartbeats,
   serverName: `sunsu-chat/${config.CHAT_SERVER_ID}`,
   sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
   sendBurst: config.CHAT_STOMP_SEND_BURST,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sunsu/auth';
+import { HeartbeatMonitor, type HeartbeatParty } from './heartbeats.ts';
 import { ChatError } from '../domain/errors.ts';
 import {
   CLIENT_COMMANDS,
@@ -40,6 +41,8 @@ export interface SessionOptions {
   /** Close a socket that has not sent CONNECT within this time. */
   connectTimeoutMs: number;
   serverName: string;
+  /** Shared heart-beat scheduler; each transport passes the process's one monitor. */
+  heartbeats?: HeartbeatMonitor;
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
@@ -71,7 +74,9 @@ export class StompSession {
   private closed = false;
   private lastReceivedAt = Date.now();
   private lastSentAt = Date.now();
-  private timers: NodeJS.Timeout[] = [];
+  private connectTimer: NodeJS.Timeout | undefined;
+  private heartbeatParty: HeartbeatParty | undefined;
+  private readonly monitor: HeartbeatMonitor;
   private tokens: number;
   private tokensAt = Date.now();
 
@@ -82,10 +87,10 @@ export class StompSession {
     this.queryToken = queryToken;
     this.decoder = new StompDecoder({ maxFrameBytes: this.options.maxFrameBytes });
     this.tokens = this.options.sendBurst;
-    const connectTimer = setTimeout(() => {
+    this.monitor = this.options.heartbeats ?? new HeartbeatMonitor();
+    this.connectTimer = setTimeout(() => {
       if (!this.principal) this.fail(new StompProtocolError('no CONNECT frame received in time'));
     }, this.options.connectTimeoutMs);
-    this.timers.push(connectTimer);
   }
 
   get isOpen(): boolean {
@@ -246,28 +251,31 @@ export class StompSession {
         version,
       ).toString('utf8'),
     );
+    clearTimeout(this.connectTimer);
     this.startHeartBeats(heartBeat.sendEveryMs, heartBeat.expectEveryMs);
   }
 
   private startHeartBeats(sendEveryMs: number, expectEveryMs: number): void {
-    if (sendEveryMs > 0) {
-      const t = setInterval(() => {
-        if (Date.now() - this.lastSentAt >= sendEveryMs * 0.9) this.write('\n');
-      }, Math.max(250, Math.floor(sendEveryMs / 2)));
-      t.unref();
-      this.timers.push(t);
-    }
-    if (expectEveryMs > 0) {
-      // Dead peer: nothing (frame or heart-beat) for twice the agreed interval.
-      const t = setInterval(() => {
-        if (Date.now() - this.lastReceivedAt > expectEveryMs * 2) {
-          this.fail(new StompProtocolError(`no heart-beat from client for ${expectEveryMs * 2} ms`));
-          this.transport.close();
-        }
-      }, Math.max(250, Math.floor(expectEveryMs / 2)));
-      t.unref();
-      this.timers.push(t);
-    }
+    if (sendEveryMs === 0 && expectEveryMs === 0) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    const party: HeartbeatParty = {
+      get lastSentAt() {
+        return session.lastSentAt;
+      },
+      get lastReceivedAt() {
+        return session.lastReceivedAt;
+      },
+      sendEveryMs,
+      expectEveryMs,
+      beat: () => this.write('\n'),
+      dead: (silentMs) => {
+        this.fail(new StompProtocolError(`no heart-beat from client for ${silentMs} ms`));
+        this.transport.close();
+      },
+    };
+    this.heartbeatParty = party;
+    this.monitor.add(party);
   }
 
   private takeToken(): void {
@@ -279,7 +287,7 @@ export class StompSession {
   }
 
   private stopTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+    clearTimeout(this.connectTimer);
+    if (this.heartbeatParty) this.monitor.remove(this.heartbeatParty);
   }
 }
