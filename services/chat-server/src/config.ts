@@ -20,6 +20,10 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_STOMP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   /** Grace period for draining sockets and in-flight requests on SIGTERM. */
   CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Root directory of uploaded files (local storage adapter). */
+  CHAT_UPLOAD_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../.run/data/uploads', import.meta.url))),
+  /** Largest accepted image upload (bytes); uploads are buffered in memory, hence the upper bound. */
+  CHAT_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
 export type ChatServerConfig = z.output<typeof ChatServerEnv> & { jwtSecret: string };

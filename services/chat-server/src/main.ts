@@ -11,10 +11,13 @@ import { DeliveryHub } from './delivery/hub.ts';
 import { RoomEvents } from './domain/room-events.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
+import { registerImageRoutes } from './http/images.ts';
+import { LocalDirectoryStorage } from './adapters/storage/local-directory-storage.ts';
 import { createStompHandlers } from './stomp/handlers.ts';
 import { HeartbeatMonitor } from './stomp/heartbeats.ts';
 import { RawWebSocketTransport } from './transports/raw-ws.ts';
 import { SockJsTransport } from './transports/sockjs.ts';
+import { SocketIoTransport } from './transports/socketio.ts';
 
 const config = loadChatServerConfig();
 const logger = createLogger('chat-server', config.LOG_LEVEL).child({ serverId: config.CHAT_SERVER_ID });
@@ -40,6 +43,7 @@ void inbox.run(
 
 const roomEvents = new RoomEvents(routes, inboxWriter);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
+const storage = new LocalDirectoryStorage(config.CHAT_UPLOAD_DIR);
 const stompHandlers = createStompHandlers({ verifyToken, ...sendDeps, hub, roomEvents });
 const heartbeats = new HeartbeatMonitor();
 const sessionOptions = {
@@ -58,7 +62,10 @@ const app = await buildHttpApp({
   readinessChecks: connections.readinessChecks,
   webDir: config.CHAT_WEB_DIR,
   isAccepting: () => accepting,
-  routes: (a) => registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages }),
+  routes: (a) => {
+    registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages });
+    registerImageRoutes(a, { rooms, storage, sendDeps, maxBytes: config.CHAT_UPLOAD_MAX_BYTES });
+  },
 });
 // WebSocket upgrades: /stomp here; /ws (SockJS) and /socket.io/ are handled by their own libraries'
 // listeners on the same server, so this listener leaves those paths alone.
@@ -69,6 +76,18 @@ app.server.on('upgrade', (req, socket, head) => {
   socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
 });
 // ── more transports are attached here (SockJS, Socket.IO) ──
+const socketIo = new SocketIoTransport({
+  verifyToken,
+  rooms,
+  hub,
+  sendDeps,
+  roomEvents,
+  logger,
+  maxPayloadBytes: sessionOptions.maxFrameBytes,
+  sendRatePerSecond: sessionOptions.sendRatePerSecond,
+  sendBurst: sessionOptions.sendBurst,
+});
+socketIo.attach(app.server);
 const sockJs = new SockJsTransport(stompHandlers, sessionOptions);
 sockJs.attach(app.server);
 await app.listen({ host: config.CHAT_HTTP_HOST, port: config.CHAT_HTTP_PORT });
@@ -85,6 +104,7 @@ async function shutdown(signal: string) {
   }, config.CHAT_SHUTDOWN_GRACE_MS);
   force.unref();
   await stomp.drain();
+  await socketIo.drain();
   await sockJs.drain();
   await hub.close();
   await inbox.stop();

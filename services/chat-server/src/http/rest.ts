@@ -12,6 +12,23 @@ export interface RestDeps {
   messages: MessageModel;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Also accept `?access_token=` on this route: URLs used by `<img>` tags cannot carry an Authorization header. */
+    allowQueryToken?: boolean;
+  }
+}
+
+/** The authenticated caller of each /api/ request, set by the preHandler of registerRestRoutes. */
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/** The caller of an /api/ request; other route files use this instead of authenticating again. Fails closed. */
+export function principalOf(req: FastifyRequest): Principal {
+  const principal = principals.get(req);
+  if (!principal) throw errors.unauthenticated('missing token');
+  return principal;
+}
+
 const ok = <T>(data: T) => ({ code: 200, message: 'success', data });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -49,13 +66,14 @@ export function toResponse(doc: ArchivedMessage): ChatMessageResponse {
 
 /** REST API (api-contract.md "REST"); every route authenticates and every room route checks membership. */
 export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
-  const principals = new WeakMap<FastifyRequest, Principal>();
   const principal = (req: FastifyRequest) => principals.get(req)!;
 
   app.addHook('preHandler', async (req) => {
     if (!req.url.startsWith('/api/')) return;
     try {
-      principals.set(req, await deps.verifyToken(bearerToken(req.headers.authorization)));
+      const queryToken = req.routeOptions.config?.allowQueryToken ? (req.query as { access_token?: unknown }).access_token : undefined;
+      const token = bearerToken(req.headers.authorization) ?? (typeof queryToken === 'string' ? queryToken : undefined);
+      principals.set(req, await deps.verifyToken(token));
     } catch (err) {
       throw errors.unauthenticated((err as Error).message);
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sunsu/auth';
 import { HeartbeatMonitor, type HeartbeatParty } from './heartbeats.ts';
+import { TokenBucket } from '../limits/token-bucket.ts';
 import { ChatError } from '../domain/errors.ts';
 import {
   CLIENT_COMMANDS,
@@ -77,8 +78,7 @@ export class StompSession {
   private connectTimer: NodeJS.Timeout | undefined;
   private heartbeatParty: HeartbeatParty | undefined;
   private readonly monitor: HeartbeatMonitor;
-  private tokens: number;
-  private tokensAt = Date.now();
+  private readonly sendLimit: TokenBucket;
 
   constructor(transport: SessionTransport, handlers: SessionHandlers, options: Partial<SessionOptions> = {}, queryToken?: string) {
     this.transport = transport;
@@ -86,7 +86,7 @@ export class StompSession {
     this.options = { ...DEFAULT_SESSION_OPTIONS, ...options };
     this.queryToken = queryToken;
     this.decoder = new StompDecoder({ maxFrameBytes: this.options.maxFrameBytes });
-    this.tokens = this.options.sendBurst;
+    this.sendLimit = new TokenBucket(this.options.sendRatePerSecond, this.options.sendBurst);
     this.monitor = this.options.heartbeats ?? new HeartbeatMonitor();
     this.connectTimer = setTimeout(() => {
       if (!this.principal) this.fail(new StompProtocolError('no CONNECT frame received in time'));
@@ -279,11 +279,7 @@ export class StompSession {
   }
 
   private takeToken(): void {
-    const now = Date.now();
-    this.tokens = Math.min(this.options.sendBurst, this.tokens + ((now - this.tokensAt) / 1000) * this.options.sendRatePerSecond);
-    this.tokensAt = now;
-    if (this.tokens < 1) throw new ChatError('RATE_LIMITED', 429, `rate limit exceeded: at most ${this.options.sendRatePerSecond} messages per second`);
-    this.tokens -= 1;
+    if (!this.sendLimit.take()) throw new ChatError('RATE_LIMITED', 429, `rate limit exceeded: at most ${this.options.sendRatePerSecond} messages per second`);
   }
 
   private stopTimers(): void {
