@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 
-.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle dead-letters replay-dead-letters
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -63,3 +63,10 @@ bench-sweep: ## rate sweep: highest rate with 0 loss and p99 < 250 ms
 
 bench-idle: ## memory per idle authenticated STOMP connection (15,000 connections, one subscription each)
 	@ulimit -n 20000 && node bench/src/load.ts --idle $(or $(CONNECTIONS),15000)
+
+dead-letters: ## list dead letters of every *.DLT topic (TOPIC=<name>.DLT for one, LIMIT=N lines per topic)
+	@node scripts/dead-letters.ts list $(if $(TOPIC),--topic '$(TOPIC)') $(if $(LIMIT),--limit '$(LIMIT)')
+
+replay-dead-letters: ## replay pending dead letters of TOPIC=<name>.DLT to their source topic (LIMIT=N, DRY_RUN=1)
+	@if [ -z '$(TOPIC)' ]; then echo 'usage: make replay-dead-letters TOPIC=<name>.DLT [LIMIT=N] [DRY_RUN=1]' >&2; exit 2; fi
+	@node scripts/dead-letters.ts replay --topic '$(TOPIC)' $(if $(LIMIT),--limit '$(LIMIT)') $(if $(DRY_RUN),--dry-run)

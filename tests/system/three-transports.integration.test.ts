@@ -37,7 +37,7 @@ describe('raw WebSocket, SockJS and Socket.IO users in one room', () => {
   it('exchanges text and images, each once and in order', async () => {
     const [rawServer, sockServer, sioServer] = servers as [RunningService, RunningService, RunningService];
     const ids = [randomUserId(), randomUserId(), randomUserId()] as const;
-    const [rawToken, sockToken, sioToken] = await Promise.all(ids.map((id, i) => tokenFor(id, `user ${i}`)));
+    const [rawToken, sockToken, sioToken] = (await Promise.all(ids.map((id, i) => tokenFor(id, `user ${i}`)))) as [string, string, string];
     const created = await api<{ data: { chatRoomCode: string } }>(rawServer.url, rawToken, 'POST', '/api/chat/rooms', { participantIds: [ids[1], ids[2]] });
     const room = created.body.data.chatRoomCode;
     const topic = `/topic/chat/rooms/${room}`;

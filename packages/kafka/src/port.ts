@@ -139,11 +139,47 @@ export interface Admin {
   close(): Promise<void>;
 }
 
+export interface ReadRangeOptions {
+  topic: string;
+  /** Only see committed transactional records (read_committed). */
+  readCommitted: boolean;
+  /** First offset to read per partition; unlisted partitions (or offsets before the log start) start at the earliest. */
+  from?: TopicPartitionOffset[];
+  /**
+   * Stop waiting when no partition made progress for this long (a safety net: the end offsets are last stable
+   * offsets, so an open transaction does not stall the read); default 10 s. Partitions left short are reported
+   * with `next` before `end`.
+   */
+  idleTimeoutMs?: number;
+}
+
+export interface RangeRead {
+  /** The records in [from, end) of each partition, ordered by partition, then offset. */
+  records: IncomingRecord[];
+  partitions: {
+    partition: number;
+    /** Offset the read started at. */
+    from: string;
+    /**
+     * End offset observed when the read started: the last stable offset (the high watermark unless a transaction
+     * is open, as `Admin.endOffsets`). The read never goes past it, so records written later are not waited for.
+     */
+    end: string;
+    /** Offset after the last record read, control records (transaction markers) included; `end` when complete. */
+    next: string;
+  }[];
+}
+
 export interface MessageBus {
   producer(): Promise<Producer>;
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
   consumer(options: ConsumerOptions): Consumer;
   admin(): Promise<Admin>;
+  /**
+   * Bounded read of one topic without a consumer group of the caller's: read up to the end offsets observed
+   * when the read starts, then stop (never waits for new records). Commits nothing.
+   */
+  readRange(options: ReadRangeOptions): Promise<RangeRead>;
 }
 
 /** The consumer is no longer a member owning this batch's partition (rebalance): stop work on the batch. */
