@@ -8,7 +8,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** RSS (MiB) of every process with a pid file under .run/pids (servers and services started by the scripts). */
 export function processRss(): Record<string, number> {
   const out: Record<string, number> = {};
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(`${ROOT}.run/pids`).filter((f) => f.endsWith('.pid'));
   } catch {
