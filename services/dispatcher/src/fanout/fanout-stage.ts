@@ -39,7 +39,7 @@ export class FanOutStage {
       groupId: this.deps.groupId ?? CONSUMER_GROUPS.fanOut,
       topics: [TOPICS.chatMessageSaved],
       readCommitted: true,
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: 6,
       onBatch: (batch) => this.onBatch(batch),
     });
     await this.consumer.start();

@@ -68,7 +68,7 @@ export class PersistStage {
       readCommitted: true,
       maxBytesPerPartition: 512 * 1024,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs, rebalanceTimeoutMs: this.deps.sessionTimeoutMs } : {}),
-      partitionsConsumedConcurrently: 4,
+      partitionsConsumedConcurrently: 6,
       onBatch: (batch) => this.onBatch(batch),
       onAssignment: async ({ assigned, revoked }) => {
         for (const tp of revoked) {
