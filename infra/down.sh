@@ -5,6 +5,6 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 for f in "$SUNSU_PIDS"/*.pid; do
   [ -e "$f" ] || continue
   name="$(basename "$f" .pid)"
-  case "$name" in redis|postgres|kafka|ferretdb) ;; *) stop_pid "$name" 15 ;; esac
+  case "$name" in redis|postgres|kafka|ferretdb|s3) ;; *) stop_pid "$name" 15 ;; esac
 done
 bash "$here/servers.sh" stop

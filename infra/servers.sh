@@ -8,13 +8,15 @@ case "${1:-start}" in
     bash "$here/postgres.sh" start
     bash "$here/ferretdb.sh" start
     bash "$here/kafka.sh" start
+    bash "$here/s3.sh" start
     ;;
   stop)
+    bash "$here/s3.sh" stop
     bash "$here/ferretdb.sh" stop
     bash "$here/kafka.sh" stop
     bash "$here/postgres.sh" stop
     bash "$here/redis.sh" stop
     ;;
-  status) for s in redis postgres ferretdb kafka; do bash "$here/$s.sh" status; done ;;
+  status) for s in redis postgres ferretdb kafka s3; do bash "$here/$s.sh" status; done ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -28,7 +28,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-for s in redis postgres ferretdb kafka; do
+for s in redis postgres ferretdb kafka s3; do
   if ! bash "$here/$s.sh" status | grep -q running; then bash "$here/$s.sh" start; ours+=("$s"); fi
 done
 # The system tests run their own chat-server and dispatcher processes; a developer's `make up` services would

@@ -20,6 +20,13 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_STOMP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   /** Grace period for draining sockets and in-flight requests on SIGTERM. */
   CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Where uploads live: `local` (a directory; one replica or a shared volume) or `s3` (any S3-compatible store). */
+  CHAT_STORAGE: z.enum(['local', 's3']).default('local'),
+  CHAT_S3_BUCKET: z.string().min(3).default('sunsu-uploads'),
+  CHAT_S3_REGION: z.string().default('us-east-1'),
+  /** Endpoint of an S3-compatible store; unset for AWS S3. Credentials come from the AWS SDK's default chain. */
+  CHAT_S3_ENDPOINT: z.url().optional(),
+  CHAT_S3_PREFIX: z.string().regex(/^[A-Za-z0-9._/-]*$/).default(''),
   /** Root directory of uploaded files (local storage adapter). */
   CHAT_UPLOAD_DIR: z.string().min(1).default(fileURLToPath(new URL('../../../.run/data/uploads', import.meta.url))),
   /** Largest accepted image upload (bytes); uploads are buffered in memory, hence the upper bound. */

@@ -13,6 +13,7 @@ import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { registerImageRoutes } from './http/images.ts';
 import { LocalDirectoryStorage } from './adapters/storage/local-directory-storage.ts';
+import { S3Storage } from './adapters/storage/s3-storage.ts';
 import { createStompHandlers } from './stomp/handlers.ts';
 import { HeartbeatMonitor } from './stomp/heartbeats.ts';
 import { RawWebSocketTransport } from './transports/raw-ws.ts';
@@ -43,7 +44,10 @@ void inbox.run(
 
 const roomEvents = new RoomEvents(routes, inboxWriter);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
-const storage = new LocalDirectoryStorage(config.CHAT_UPLOAD_DIR);
+const storage =
+  config.CHAT_STORAGE === 's3'
+    ? new S3Storage({ bucket: config.CHAT_S3_BUCKET, region: config.CHAT_S3_REGION, prefix: config.CHAT_S3_PREFIX, ...(config.CHAT_S3_ENDPOINT ? { endpoint: config.CHAT_S3_ENDPOINT } : {}) })
+    : new LocalDirectoryStorage(config.CHAT_UPLOAD_DIR);
 const stompHandlers = createStompHandlers({ verifyToken, ...sendDeps, hub, roomEvents });
 const heartbeats = new HeartbeatMonitor();
 const sessionOptions = {
