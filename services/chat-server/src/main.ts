@@ -2,6 +2,7 @@ import { createTokenVerifier } from '@sunsu/auth';
 import { createLogger, createMetricsRegistry } from '@sunsu/observability';
 import { InboxReader, InboxWriter, RouteRegistry } from '@sunsu/routing';
 import { loadChatServerConfig } from './config.ts';
+import { createChatServerMetrics, instrumentPublisher } from './metrics.ts';
 import { openConnections } from './adapters/connections.ts';
 import { PostgresRoomDirectory } from './adapters/room-directory.ts';
 import { RedisSequenceAllocator } from './adapters/sequence-allocator.ts';
@@ -32,13 +33,16 @@ const sequences = new RedisSequenceAllocator(redis, {
   highestInUse: createHighestSequence({ messages: archive.messages, db: database.db, kafkaAdmin, logger }),
 });
 const producer = await bus.producer();
-const publisher = new KafkaMessagePublisher(producer);
+// Connection counts are read at scrape time from the transports created below.
+const connectionCounts: Record<string, () => number> = {};
+const appMetrics = createChatServerMetrics(metrics, connectionCounts);
+const publisher = instrumentPublisher(new KafkaMessagePublisher(producer), appMetrics);
 const routes = new RouteRegistry(redis);
 const inboxWriter = new InboxWriter(redis);
 const hub = new DeliveryHub(config.CHAT_SERVER_ID, routes, logger);
 const inbox = new InboxReader(redis, config.CHAT_SERVER_ID);
 void inbox.run(
-  (pushes) => void hub.dispatch(pushes),
+  (pushes) => void appMetrics.delivered.inc(hub.dispatch(pushes)),
   (err) => logger.warn({ err }, 'inbox read failed'),
 );
 
@@ -58,6 +62,7 @@ const sessionOptions = {
   maxFrameBytes: config.CHAT_STOMP_MAX_FRAME_BYTES,
 };
 const stomp = new RawWebSocketTransport(stompHandlers, sessionOptions);
+connectionCounts.stomp = () => stomp.sessions.size;
 
 let accepting = true;
 const app = await buildHttpApp({
@@ -94,6 +99,8 @@ const socketIo = new SocketIoTransport({
 socketIo.attach(app.server);
 const sockJs = new SockJsTransport(stompHandlers, sessionOptions);
 sockJs.attach(app.server);
+connectionCounts.sockjs = () => sockJs.sessions.size;
+connectionCounts.socketio = () => socketIo.connectionCount;
 await app.listen({ host: config.CHAT_HTTP_HOST, port: config.CHAT_HTTP_PORT });
 logger.info({ url: `http://${config.CHAT_HTTP_HOST}:${config.CHAT_HTTP_PORT}/` }, 'chat-server listening');
 

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { loadConfig } from '@sunsu/config';
+import { allTopics } from '@sunsu/contracts';
 import { connectArchive } from '@sunsu/archive';
 import { createKafkaBus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
@@ -18,6 +19,13 @@ const bus = createKafkaBus({ brokers: config.CHAT_KAFKA_BROKERS, clientId: `${co
 const redis = createRedis(config.CHAT_REDIS_URL);
 const archive = await connectArchive(config.CHAT_MONGO_URL);
 const kafkaAdmin = await bus.admin();
+
+// Topics are created (or grown) idempotently before consuming, so a fresh cluster works without a separate step.
+const topicResult = await kafkaAdmin.ensureTopics(
+  allTopics().map((topic) => ({ topic, partitions: config.CHAT_KAFKA_PARTITIONS, replicationFactor: config.CHAT_KAFKA_REPLICATION, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } })),
+);
+if (topicResult.created.length || topicResult.grown.length) logger.info(topicResult, 'kafka topics reconciled');
+for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
 
 const stages: { stop(): Promise<void> }[] = [];
 if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
