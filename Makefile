@@ -35,7 +35,7 @@ servers-down: ## stop the backing servers
 	@bash infra/servers.sh stop
 
 provision: ## apply Postgres migrations and create Kafka topics (idempotent)
-	@node scripts/provision.ts
+	@CHAT_FERRETDB_BACKEND_URL=$${CHAT_FERRETDB_BACKEND_URL:-postgres://postgres@127.0.0.1:15432/ferretdb} node scripts/provision.ts
 
 typecheck: ## tsc --noEmit over the whole workspace
 	@npx tsc -p tsconfig.json --noEmit

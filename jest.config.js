@@ -14,6 +14,7 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.integration\\.test\\.ts$'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30 },
+    // Hooks start and stop real processes: they get the same generous default as tests.
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30, testTimeout: 60_000 },
   ],
 };

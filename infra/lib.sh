@@ -19,6 +19,9 @@ KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 FERRETDB_PORT="${FERRETDB_PORT:-27027}"
 
+# The local FerretDB's backing Postgres database, for the FerretDB-only index step of scripts/provision.ts.
+export CHAT_FERRETDB_BACKEND_URL="${CHAT_FERRETDB_BACKEND_URL:-postgres://postgres@127.0.0.1:$PG_PORT/ferretdb}"
+
 NODE_VERSION="${NODE_VERSION:-24.22.3}"
 KAFKA_VERSION="4.4.0"
 FERRETDB_VERSION="v1.24.2"

@@ -6,6 +6,7 @@ import { InfraEnv, loadConfig } from '@sunsu/config';
 import { allTopics } from '@sunsu/contracts';
 import { createKafkaBus } from '@sunsu/kafka';
 import { createDatabase, runMigrations } from '@sunsu/db';
+import { addFerretDbIndexes, connectArchive } from '@sunsu/archive';
 
 const env = loadConfig(InfraEnv);
 
@@ -28,3 +29,11 @@ console.log(`kafka: topics created=${JSON.stringify(result.created)} grown=${JSO
 for (const t of result.cannotShrink) {
   console.warn(`kafka: topic ${t.topic} has ${t.actual} partitions, more than the configured ${t.wanted}; Kafka cannot shrink it`);
 }
+
+// The archive's collection and indexes; for the local FerretDB also the backing-table indexes it needs.
+const archive = await connectArchive(env.CHAT_MONGO_URL);
+const archiveDb = archive.connection.db!.databaseName;
+await archive.close();
+const ferretBackend = process.env.CHAT_FERRETDB_BACKEND_URL;
+if (ferretBackend) console.log(`ferretdb: indexes ${JSON.stringify(await addFerretDbIndexes(ferretBackend, archiveDb))}`);
+console.log('mongodb: archive collection and indexes ready');

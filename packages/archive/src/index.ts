@@ -1,2 +1,3 @@
 export * from './message-model.ts';
 export * from './insert-batch.ts';
+export * from './ferretdb-indexes.ts';

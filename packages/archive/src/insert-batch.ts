@@ -42,9 +42,14 @@ export async function insertBatch(model: MessageModel, docs: ArchivedMessage[]):
   }
   if (rejected.length === 0) return { stored: docs, insertedCount: docs.length, alreadyStored: [], sequenceConflicts: [] };
 
-  const rejectedIds = rejected.map((w) => docs[w.index]!._id);
-  const existing = await model.find({ _id: { $in: rejectedIds } }).lean<ArchivedMessage[]>();
-  const byId = new Map(existing.map((d) => [d._id, d]));
+  // One equality lookup per rejected id (rare: redeliveries and resends). FerretDB cannot push `$in` down to
+  // Postgres and would scan the whole collection; equality on `_id` is served by the index.
+  const rejectedIds = [...new Set(rejected.map((w) => docs[w.index]!._id))];
+  const byId = new Map<string, ArchivedMessage>();
+  for (let i = 0; i < rejectedIds.length; i += 16) {
+    const found = await Promise.all(rejectedIds.slice(i, i + 16).map((id) => model.findOne({ _id: id }).lean<ArchivedMessage>()));
+    for (const d of found) if (d) byId.set(d._id, d);
+  }
   const rejectedIndex = new Set(rejected.map((w) => w.index));
   const stored: ArchivedMessage[] = [];
   const alreadyStored: string[] = [];

@@ -216,6 +216,7 @@ class KafkajsTransactionalProducer implements TransactionalProducer {
 class KafkajsConsumer implements Consumer {
   private readonly consumer: KjsConsumer;
   private current: TopicPartition[] = [];
+  private joined = false;
   private readonly options: ConsumerOptions;
 
   constructor(kafka: Kafka, options: ConsumerOptions) {
@@ -225,7 +226,8 @@ class KafkajsConsumer implements Consumer {
       readUncommitted: !options.readCommitted,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
+      // Our batches are short, so live members rejoin quickly; a long timeout only delays rebalances.
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 10_000,
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3)),
       maxWaitTimeInMs: 100,
       retry: RETRY,
@@ -240,6 +242,7 @@ class KafkajsConsumer implements Consumer {
       const assigned = next.filter((tp) => !before.has(key(tp)));
       const revoked = this.current.filter((tp) => !after.has(key(tp)));
       this.current = next;
+      this.joined = true;
       void Promise.resolve(this.options.onAssignment?.({ assigned, revoked })).catch(() => undefined);
     });
   }
@@ -289,6 +292,10 @@ class KafkajsConsumer implements Consumer {
 
   assignment() {
     return [...this.current];
+  }
+
+  hasJoined() {
+    return this.joined;
   }
 
   seek(tp: TopicPartitionOffset) {
@@ -467,7 +474,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     brokers: options.brokers,
     retry: RETRY,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    logLevel: KafkaLogLevel.WARN,
+    logLevel: process.env.KAFKAJS_LOG_LEVEL === "debug" ? KafkaLogLevel.DEBUG : KafkaLogLevel.WARN,
     logCreator: logCreator(options.logger),
   });
   return {

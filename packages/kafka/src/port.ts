@@ -71,7 +71,7 @@ export interface ConsumerOptions {
   /** Partitions processed concurrently (per-partition order is always kept). */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
-  /** How long the coordinator waits for members to rejoin during a rebalance. */
+  /** How long the coordinator waits for live members to rejoin during a rebalance (default 10 s). */
   rebalanceTimeoutMs?: number;
   onBatch(batch: IncomingBatch): Promise<void>;
   /** Called after every rebalance with the partitions gained and lost since the previous assignment. */
@@ -83,6 +83,8 @@ export interface Consumer {
   stop(): Promise<void>;
   /** Partitions currently assigned to this member. */
   assignment(): TopicPartition[];
+  /** True once this member completed a group join (it may own zero partitions); readiness uses it. */
+  hasJoined(): boolean;
   /** Re-read a partition from an offset (e.g. after a failed batch). */
   seek(tp: TopicPartitionOffset): void;
 }

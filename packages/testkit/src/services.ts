@@ -39,14 +39,15 @@ export async function startService(service: 'chat-server' | 'dispatcher', name: 
   const log = createWriteStream(`${ROOT}.run/logs/test-${name}.log`, { flags: 'a' });
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: `${ROOT}services/${service}`,
-    env: { ...process.env, NODE_OPTIONS: '', CHAT_SERVER_ID: name, [portVar]: String(port), LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_OPTIONS: '', CHAT_SERVER_ID: name, [portVar]: String(port), LOG_LEVEL: 'info', CHAT_KAFKA_SESSION_TIMEOUT_MS: '6000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // A dispatcher is ready only after joining its consumer groups, which can wait for a crashed member's session.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} at start (see .run/logs/test-${name}.log)`);
     try {
@@ -57,7 +58,7 @@ export async function startService(service: 'chat-server' | 'dispatcher', name: 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} not ready after 30 s`);
+      throw new Error(`${name} not ready after 60 s`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -5,6 +5,8 @@ export const DispatcherEnv = InfraEnv.extend({
   /** Health/metrics listener (internal only). */
   CHAT_DISPATCHER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
   CHAT_DISPATCHER_HTTP_HOST: z.string().default('127.0.0.1'),
+  /** Consumer-group session timeout: how long a crashed dispatcher keeps its partitions before they move. */
+  CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
   /** Which stages this process runs (both by default; they scale independently if split). */
   CHAT_DISPATCHER_STAGES: z
     .string()

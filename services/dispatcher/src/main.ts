@@ -27,14 +27,15 @@ const topicResult = await kafkaAdmin.ensureTopics(
 if (topicResult.created.length || topicResult.grown.length) logger.info(topicResult, 'kafka topics reconciled');
 for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
 
-const stages: { stop(): Promise<void> }[] = [];
+const stages: { stop(): Promise<void>; joined(): boolean }[] = [];
+const sessionTimeoutMs = config.CHAT_KAFKA_SESSION_TIMEOUT_MS;
 if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
-  const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics });
+  const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics, sessionTimeoutMs });
   await stage.start();
   stages.push(stage);
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
-  const stage = new FanOutStage({ bus, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics });
+  const stage = new FanOutStage({ bus, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics, sessionTimeoutMs });
   await stage.start();
   stages.push(stage);
 }
@@ -48,6 +49,10 @@ const http = createServer((req, res) => {
         redis: async () => void (await redis.ping()),
         kafka: async () => void (await kafkaAdmin.listTopics()),
         mongodb: async () => void (await archive.connection.db!.admin().ping()),
+        // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
+        'consumer-groups': async () => {
+          if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
+        },
       });
       const ready = report.ready && !stopping;
       return res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...report, ready }));
@@ -65,7 +70,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   setTimeout(() => process.exit(1), 20_000).unref();
-  await Promise.allSettled(stages.map((s) => s.stop()));
+  // Leaving the groups normally takes milliseconds; a join in progress can hold it, so it is bounded.
+  await Promise.race([Promise.allSettled(stages.map((s) => s.stop())), new Promise((r) => setTimeout(r, 8000))]);
   await Promise.allSettled([kafkaAdmin.close(), archive.close()]);
   redis.disconnect();
   http.close();

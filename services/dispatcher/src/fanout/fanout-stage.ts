@@ -13,6 +13,7 @@ export interface FanOutStageDeps {
   logger: Logger;
   metrics: DispatcherMetrics;
   groupId?: string;
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -40,9 +41,15 @@ export class FanOutStage {
       topics: [TOPICS.chatMessageSaved],
       readCommitted: true,
       partitionsConsumedConcurrently: 6,
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onBatch: (batch) => this.onBatch(batch),
     });
     await this.consumer.start();
+  }
+
+  /** Ready once the stage's consumer joined its group. */
+  joined(): boolean {
+    return this.consumer?.hasJoined() ?? false;
   }
 
   async stop(): Promise<void> {

@@ -67,7 +67,7 @@ export class PersistStage {
       topics: [this.inputTopic],
       readCommitted: true,
       maxBytesPerPartition: 512 * 1024,
-      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs, rebalanceTimeoutMs: this.deps.sessionTimeoutMs } : {}),
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       partitionsConsumedConcurrently: 6,
       onBatch: (batch) => this.onBatch(batch),
       onAssignment: async ({ assigned, revoked }) => {
@@ -85,6 +85,11 @@ export class PersistStage {
       },
     });
     await this.consumer.start();
+  }
+
+  /** Ready once the stage's consumer joined its group. */
+  joined(): boolean {
+    return this.consumer?.hasJoined() ?? false;
   }
 
   async stop(): Promise<void> {
@@ -109,9 +114,11 @@ export class PersistStage {
 
   private async onBatch(batch: IncomingBatch): Promise<void> {
     const log = this.deps.logger;
+    log.debug({ partition: batch.partition, records: batch.records.length, first: batch.records[0]?.offset }, 'persist batch');
     const maxAttempts = this.deps.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       if (batch.isStale() || this.fenced.has(batch.partition)) {
+        log.debug({ partition: batch.partition, stale: batch.isStale(), fenced: this.fenced.has(batch.partition) }, 'skipping batch of a partition being taken away');
         // The partition is being taken away: leave the batch to its next owner.
         await new Promise((r) => setTimeout(r, 200));
         return;
