@@ -18,4 +18,10 @@ cat <<MSG
     Logs:       $SUNSU_LOGS/   (make logs)
     Stop:       make down
 
+  Sign in with a development identity (tokens signed with the development secret):
+    TOKEN=\$(node scripts/dev-token.ts 1001 "Couple Kim" couple)
+    curl -H "Authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
+         -d '{"plannerId":"2002"}' http://127.0.0.1:$port/api/chat/rooms
+    STOMP: ws://127.0.0.1:$port/stomp (header Authorization: Bearer <token>), SockJS: /ws, Socket.IO: /socket.io/
+
 MSG
