@@ -4,21 +4,9 @@
 # Usage: ferretdb.sh start|stop|status
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name=ferretdb
-src="$SUNSU_ROOT/infra/ferretdb"
-# The binary is cached by a hash of the wrapper's sources, so editing them rebuilds it.
-srchash="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-12)"
-bin="$SUNSU_CACHE/ferretdb-$FERRETDB_VERSION-$srchash/ferretdb-local"
-
 case "${1:-start}" in
   start)
-    if [ ! -x "$bin" ]; then
-      command -v go >/dev/null || apt_install golang-go
-      log "building FerretDB $FERRETDB_VERSION wrapper (cold: ~1-2 min)"
-      mkdir -p "$(dirname "$bin")"
-      (cd "$src" && CGO_ENABLED=0 go build -trimpath -o "$bin.tmp" .) >"$SUNSU_LOGS/ferretdb-build.log" 2>&1 \
-        || die "go build failed, see $SUNSU_LOGS/ferretdb-build.log"
-      mv "$bin.tmp" "$bin"
-    fi
+    bin="$(go_wrapper_bin ferretdb "ferretdb-local-$FERRETDB_VERSION")" || exit 1
     if is_running $name; then log "$name already running on :$FERRETDB_PORT"; exit 0; fi
     nohup "$bin" --listen-addr "127.0.0.1:$FERRETDB_PORT" \
       --postgresql-url "postgres://postgres@127.0.0.1:$PG_PORT/ferretdb" >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &

