@@ -64,3 +64,31 @@ export async function connectArchive(url: string): Promise<ArchiveHandle> {
   await messages.createIndexes();
   return { connection, messages, close: () => connection.close() };
 }
+
+/** The client-facing fields of an archived message (ids as decimal strings, time as ISO-8601 UTC). */
+export interface MessageView {
+  messageId: string;
+  chatRoomCode: string;
+  senderId: string;
+  senderName: string;
+  content: string;
+  messageType: 'TEXT' | 'IMAGE';
+  sequenceId: number;
+  fileUrl: string | null;
+  createdAt: string;
+}
+
+/** One mapping from the stored document, shared by the saved event and the API's message response. */
+export function toMessageView(doc: ArchivedMessage): MessageView {
+  return {
+    messageId: doc.messageId ?? doc._id,
+    chatRoomCode: doc.chatRoomCode,
+    senderId: doc.senderId,
+    senderName: doc.senderName,
+    content: doc.content,
+    messageType: doc.messageType,
+    sequenceId: doc.sequenceId,
+    fileUrl: doc.fileUrl ?? null,
+    createdAt: new Date(doc.createdAt).toISOString(),
+  };
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerToken, type Principal, type TokenVerifier } from '@sunsu/auth';
 import { UserId, RoomCode, type ChatMessageResponse } from '@sunsu/contracts';
-import type { MessageModel, ArchivedMessage } from '@sunsu/archive';
+import { toMessageView, type MessageModel, type ArchivedMessage } from '@sunsu/archive';
 import { errors } from '../domain/errors.ts';
 import type { RoomDirectory } from '../domain/ports.ts';
 
@@ -51,17 +51,8 @@ const HistoryQuery = z
   .refine((q) => q.before === undefined || q.after === undefined, 'use either before or after, not both');
 
 export function toResponse(doc: ArchivedMessage): ChatMessageResponse {
-  return {
-    messageId: doc.messageId ?? doc._id,
-    senderId: doc.senderId,
-    senderName: doc.senderName,
-    content: doc.content,
-    messageType: doc.messageType,
-    createdAt: new Date(doc.createdAt).toISOString(),
-    sequenceId: doc.sequenceId,
-    readBy: [doc.senderId],
-    fileUrl: doc.fileUrl ?? null,
-  };
+  const { chatRoomCode: _room, ...view } = toMessageView(doc);
+  return { ...view, readBy: [doc.senderId] };
 }
 
 /** REST API (api-contract.md "REST"); every route authenticates and every room route checks membership. */

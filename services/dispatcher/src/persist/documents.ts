@@ -1,5 +1,5 @@
 import { ChatMessageRequested, type ChatMessageSaved } from '@sunsu/contracts';
-import { archiveId, type ArchivedMessage } from '@sunsu/archive';
+import { archiveId, toMessageView, type ArchivedMessage } from '@sunsu/archive';
 import type { IncomingRecord } from '@sunsu/kafka';
 
 export type Parsed = { ok: true; record: IncomingRecord; doc: ArchivedMessage } | { ok: false; record: IncomingRecord; reason: string };
@@ -37,15 +37,5 @@ export function toDocument(record: IncomingRecord, now: Date): Parsed {
 }
 
 export function toSavedEvent(doc: ArchivedMessage): ChatMessageSaved {
-  return {
-    messageId: doc.messageId ?? doc._id,
-    chatRoomCode: doc.chatRoomCode,
-    senderId: doc.senderId,
-    senderName: doc.senderName,
-    content: doc.content,
-    messageType: doc.messageType,
-    sequenceId: doc.sequenceId,
-    fileUrl: doc.fileUrl ?? null,
-    createdAt: new Date(doc.createdAt).toISOString(),
-  };
+  return toMessageView(doc);
 }
