@@ -2,15 +2,16 @@ import {
   createDirectRoom,
   historyAfter,
   randomUserId,
+  FAST_SEND_LIMITS,
   ResilientRoomClient,
-  startService,
+  startPlatform,
   tokenFor,
   waitFor,
+  type Platform,
   type RunningService,
 } from '@sunsu/testkit';
 
 const TOTAL = 200;
-const FAST = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_BURST: '5000' };
 
 /**
  * kill -9 the chat-server process both users are connected to while one of them sends: they reconnect to the
@@ -18,21 +19,18 @@ const FAST = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_BURST: '5000' };
  * `after=`; in the end both hold every message exactly once and the archive holds each once.
  */
 describe('chat-server crash with connected clients (kill -9)', () => {
+  let platform: Platform;
   let first: RunningService;
   let second: RunningService;
-  let dispatcher: RunningService;
   const clients: ResilientRoomClient[] = [];
 
   beforeAll(async () => {
-    [first, second, dispatcher] = await Promise.all([
-      startService('chat-server', 'it-cs-crash-1', FAST),
-      startService('chat-server', 'it-cs-crash-2', FAST),
-      startService('dispatcher', 'it-cs-crash-dispatcher'),
-    ]);
-  }, 60_000);
+    platform = await startPlatform('it-cs-crash', { chatServers: 2, chatEnv: FAST_SEND_LIMITS });
+    [first, second] = platform.chat as [RunningService, RunningService];
+  });
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.stop()));
-    await Promise.allSettled([first?.stop(), second?.stop(), dispatcher?.stop()]);
+    await platform?.stop();
   });
 
   it('clients reconnect to another process and lose nothing', async () => {

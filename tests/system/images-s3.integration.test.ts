@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createDirectRoom, randomUserId, startService, tokenFor, type RunningService } from '@sunsu/testkit';
+import { createDirectRoom, randomUserId, startPlatform, tokenFor, type Platform, type RunningService } from '@sunsu/testkit';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -8,7 +8,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
  * the deployment shape for more than one replica.
  */
 describe('image messages on S3-compatible storage across replicas', () => {
-  let servers: RunningService[] = [];
+  let platform: Platform;
   const s3 = {
     CHAT_STORAGE: 's3',
     CHAT_S3_ENDPOINT: `http://127.0.0.1:${process.env.S3_PORT ?? '19000'}`,
@@ -18,18 +18,14 @@ describe('image messages on S3-compatible storage across replicas', () => {
   };
 
   beforeAll(async () => {
-    servers = await Promise.all([
-      startService('chat-server', 'it-s3-chat-a', s3),
-      startService('chat-server', 'it-s3-chat-b', s3),
-      startService('dispatcher', 'it-s3-dispatcher'),
-    ]);
-  }, 60_000);
+    platform = await startPlatform('it-s3', { chatServers: 2, chatEnv: s3 });
+  });
   afterAll(async () => {
-    await Promise.allSettled(servers.map((s) => s.stop()));
+    await platform?.stop();
   });
 
   it('uploads through one replica and downloads through the other', async () => {
-    const [a, b] = servers as [RunningService, RunningService];
+    const [a, b] = platform.chat as [RunningService, RunningService];
     const couple = randomUserId();
     const planner = randomUserId();
     const coupleToken = await tokenFor(couple);

@@ -6,9 +6,10 @@ import {
   createDirectRoom,
   historyAfter,
   randomUserId,
-  startService,
+  startPlatform,
   tokenFor,
   waitFor,
+  type Platform,
   type RunningService,
   type TestStompClient,
 } from '@sunsu/testkit';
@@ -18,9 +19,9 @@ import {
  * chat-server processes and a dispatcher.
  */
 describe('messaging pipeline (real servers, real processes)', () => {
+  let platform: Platform;
   let serverA: RunningService;
   let serverB: RunningService;
-  let dispatcher: RunningService;
   const couple = randomUserId();
   const planner = randomUserId();
   let coupleToken: string;
@@ -29,11 +30,8 @@ describe('messaging pipeline (real servers, real processes)', () => {
   const clients: TestStompClient[] = [];
 
   beforeAll(async () => {
-    [serverA, serverB, dispatcher] = await Promise.all([
-      startService('chat-server', 'it-msg-chat-a'),
-      startService('chat-server', 'it-msg-chat-b'),
-      startService('dispatcher', 'it-msg-dispatcher'),
-    ]);
+    platform = await startPlatform('it-msg', { chatServers: 2 });
+    [serverA, serverB] = platform.chat as [RunningService, RunningService];
     coupleToken = await tokenFor(couple, 'Couple', 'couple');
     plannerToken = await tokenFor(planner, 'Planner', 'planner');
     room = await createDirectRoom(serverA.url, coupleToken, planner);
@@ -41,7 +39,7 @@ describe('messaging pipeline (real servers, real processes)', () => {
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
-    await Promise.allSettled([serverA?.stop(), serverB?.stop(), dispatcher?.stop()]);
+    await platform?.stop();
   });
 
   it('maps a 1:1 pair to one room from either side', async () => {

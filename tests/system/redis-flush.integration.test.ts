@@ -4,15 +4,16 @@ import {
   createDirectRoom,
   infra,
   randomUserId,
+  FAST_SEND_LIMITS,
   ResilientRoomClient,
-  startService,
+  startPlatform,
   tokenFor,
   waitFor,
+  type Platform,
   type RunningService,
 } from '@sunsu/testkit';
 
 const TOTAL = 300;
-const FAST = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_BURST: '5000' };
 
 /**
  * Redis loses everything (FLUSHALL) in the middle of a stream: the sequence counter is rebuilt from the highest
@@ -20,25 +21,22 @@ const FAST = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_BURST: '5000' };
  * is used twice; memberships are rebuilt from Postgres and the message flow resumes.
  */
 describe('Redis FLUSHALL mid-stream', () => {
+  let platform: Platform;
   let chatA: RunningService;
   let chatB: RunningService;
-  let dispatcher: RunningService;
   let archive: ArchiveHandle;
   let redis: Redis;
   const clients: ResilientRoomClient[] = [];
 
   beforeAll(async () => {
-    [chatA, chatB, dispatcher] = await Promise.all([
-      startService('chat-server', 'it-flush-chat-a', FAST),
-      startService('chat-server', 'it-flush-chat-b', FAST),
-      startService('dispatcher', 'it-flush-dispatcher'),
-    ]);
+    platform = await startPlatform('it-flush', { chatServers: 2, chatEnv: FAST_SEND_LIMITS });
+    [chatA, chatB] = platform.chat as [RunningService, RunningService];
     archive = await connectArchive(infra().CHAT_MONGO_URL);
     redis = createRedis(infra().CHAT_REDIS_URL);
-  }, 60_000);
+  });
   afterAll(async () => {
     await Promise.allSettled(clients.map((c) => c.stop()));
-    await Promise.allSettled([chatA?.stop(), chatB?.stop(), dispatcher?.stop(), archive?.close()]);
+    await Promise.allSettled([platform?.stop(), archive?.close()]);
     redis?.disconnect();
   });
 

@@ -4,9 +4,10 @@ import {
   connectSockJs,
   connectStomp,
   randomUserId,
-  startService,
+  startPlatform,
   tokenFor,
   waitFor,
+  type Platform,
   type RunningService,
 } from '@sunsu/testkit';
 
@@ -15,19 +16,16 @@ import {
  * transport, in one group room with a raw-WebSocket user on another chat-server process.
  */
 describe('SockJS endpoint /ws', () => {
+  let platform: Platform;
   let chatA: RunningService;
   let chatB: RunningService;
-  let dispatcher: RunningService;
 
   beforeAll(async () => {
-    [chatA, chatB, dispatcher] = await Promise.all([
-      startService('chat-server', 'it-sockjs-chat-a'),
-      startService('chat-server', 'it-sockjs-chat-b'),
-      startService('dispatcher', 'it-sockjs-dispatcher'),
-    ]);
-  }, 60_000);
+    platform = await startPlatform('it-sockjs', { chatServers: 2 });
+    [chatA, chatB] = platform.chat as [RunningService, RunningService];
+  });
   afterAll(async () => {
-    await Promise.allSettled([chatA?.stop(), chatB?.stop(), dispatcher?.stop()]);
+    await platform?.stop();
   });
 
   it.each(['websocket', 'xhr-streaming', 'xhr-polling'])('exchanges messages with a raw-WebSocket user over %s', async (transport) => {

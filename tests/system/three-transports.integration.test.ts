@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { api, connectSockJs, connectStomp, randomUserId, startService, tokenFor, waitFor, type RunningService } from '@sunsu/testkit';
+import { api, connectSockJs, connectStomp, randomUserId, startPlatform, tokenFor, waitFor, type Platform, type RunningService } from '@sunsu/testkit';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -18,24 +18,19 @@ interface Pushed {
  * at every user once, in sequence order, with readBy.
  */
 describe('raw WebSocket, SockJS and Socket.IO users in one room', () => {
-  let servers: RunningService[] = [];
+  let platform: Platform;
   let socket: Socket | undefined;
 
   beforeAll(async () => {
-    servers = await Promise.all([
-      startService('chat-server', 'it-3t-chat-raw'),
-      startService('chat-server', 'it-3t-chat-sockjs'),
-      startService('chat-server', 'it-3t-chat-sio'),
-      startService('dispatcher', 'it-3t-dispatcher'),
-    ]);
-  }, 60_000);
+    platform = await startPlatform('it-3t', { chatServers: 3 });
+  });
   afterAll(async () => {
     socket?.close();
-    await Promise.allSettled(servers.map((s) => s.stop()));
+    await platform?.stop();
   });
 
   it('exchanges text and images, each once and in order', async () => {
-    const [rawServer, sockServer, sioServer] = servers as [RunningService, RunningService, RunningService];
+    const [rawServer, sockServer, sioServer] = platform.chat as [RunningService, RunningService, RunningService];
     const ids = [randomUserId(), randomUserId(), randomUserId()] as const;
     const [rawToken, sockToken, sioToken] = (await Promise.all(ids.map((id, i) => tokenFor(id, `user ${i}`)))) as [string, string, string];
     const created = await api<{ data: { chatRoomCode: string } }>(rawServer.url, rawToken, 'POST', '/api/chat/rooms', { participantIds: [ids[1], ids[2]] });

@@ -77,3 +77,32 @@ export async function startService(service: 'chat-server' | 'dispatcher', name: 
     },
   };
 }
+
+/** Send limits high enough for tests that stream hundreds of messages from one connection. */
+export const FAST_SEND_LIMITS = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_BURST: '5000' };
+
+export interface Platform {
+  chat: RunningService[];
+  dispatcher: RunningService;
+  stop(): Promise<void>;
+}
+
+/** N chat-server processes and one dispatcher, started together, named `<prefix>-chat-<i>` / `<prefix>-dispatcher`. */
+export async function startPlatform(
+  prefix: string,
+  options: { chatServers?: number; chatEnv?: Record<string, string>; dispatcherEnv?: Record<string, string> } = {},
+): Promise<Platform> {
+  const count = options.chatServers ?? 1;
+  const started = await Promise.all([
+    startService('dispatcher', `${prefix}-dispatcher`, options.dispatcherEnv),
+    ...Array.from({ length: count }, (_, i) => startService('chat-server', `${prefix}-chat-${i + 1}`, options.chatEnv)),
+  ]);
+  const [dispatcher, ...chat] = started as [RunningService, ...RunningService[]];
+  return {
+    chat,
+    dispatcher,
+    async stop() {
+      await Promise.allSettled(started.map((s) => s.stop()));
+    },
+  };
+}
