@@ -166,7 +166,9 @@ export class PersistStage {
       if (p.ok) valid.push(p);
       else dead.push(deadLetter(p.record, p.reason, 'persist'));
     }
+    const endInsert = this.deps.metrics.persistInsertSeconds.startTimer();
     const result = await insertBatch(this.deps.messages, valid.map((p) => p.doc));
+    endInsert();
     await batch.heartbeat();
     if (result.alreadyStored.length > 0) {
       this.deps.metrics.redelivered.inc(result.alreadyStored.length);
@@ -192,11 +194,13 @@ export class PersistStage {
 
     const next = (BigInt(batch.records.at(-1)!.offset) + 1n).toString();
     await this.deps.beforeCommit?.();
+    const endCommit = this.deps.metrics.persistCommitSeconds.startTimer();
     await producer.inTransaction(async (tx) => {
       if (saved.length > 0) await tx.send(this.outputTopic, saved);
       if (dead.length > 0) await tx.send(deadLetterTopic(this.inputTopic), dead);
       await tx.sendOffsets(this.groupId, [{ topic: batch.topic, partition: batch.partition, offset: next }]);
     });
+    endCommit();
     this.deps.metrics.deadLettered.inc(dead.length);
     return saved.length;
   }
