@@ -6,6 +6,7 @@ import { createChatServerMetrics, instrumentPublisher } from './metrics.ts';
 import { openConnections } from './adapters/connections.ts';
 import { PostgresRoomDirectory } from './adapters/room-directory.ts';
 import { RedisSequenceAllocator } from './adapters/sequence-allocator.ts';
+import { PresenceStore } from './adapters/presence-store.ts';
 import { createHighestSequence } from './adapters/highest-sequence.ts';
 import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
 import { DeliveryHub } from './delivery/hub.ts';
@@ -46,7 +47,7 @@ void inbox.run(
   (err) => logger.warn({ err }, 'inbox read failed'),
 );
 
-const roomEvents = new RoomEvents(routes, inboxWriter);
+const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), config.CHAT_SERVER_ID);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const storage =
   config.CHAT_STORAGE === 's3'

@@ -7,17 +7,33 @@ import { errors } from './errors.ts';
 const TypingBody = z.object({ typing: z.boolean() });
 const ReadBody = z.object({ sequenceId: z.number().int().nonnegative() });
 
+/** What room events need of the presence records (adapters/presence-store.ts). */
+export interface PresencePort {
+  join(roomCode: string, userId: string, connectionId: string, serverId: string): Promise<boolean>;
+  leave(roomCode: string, userId: string, connectionId: string, serverId: string): Promise<boolean>;
+  onlineUsers(roomCode: string): Promise<string[]>;
+}
+
 /**
  * Room events other than messages. Typing indicators are ephemeral: pushed straight to the instances holding
- * the room's subscribers, never stored. Presence and read positions are validated here; their state
- * (presence records, last-read, read events) belongs to the room-state work and is not kept yet.
+ * the room's subscribers, never stored. Presence is kept per connection: a user goes online with their first
+ * connection in the room (or a ping after their presence expired) and offline when their last one closes;
+ * only those transitions are pushed. Read positions are validated here; the read state belongs to the
+ * room-state work and is not kept yet.
  */
 export class RoomEvents implements RoomEventHandler {
   private readonly routes: RouteRegistry;
   private readonly inbox: InboxWriter;
-  constructor(routes: RouteRegistry, inbox: InboxWriter) {
+  private readonly presence: PresencePort;
+  private readonly serverId: string;
+  /** Rooms each local connection announced itself in, to clean up when it closes. */
+  private readonly joined = new Map<string, { userId: string; rooms: Set<string> }>();
+
+  constructor(routes: RouteRegistry, inbox: InboxWriter, presence: PresencePort, serverId: string) {
     this.routes = routes;
     this.inbox = inbox;
+    this.presence = presence;
+    this.serverId = serverId;
   }
 
   async handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', actor: Actor, roomCode: string, body: unknown): Promise<void> {
@@ -37,12 +53,34 @@ export class RoomEvents implements RoomEventHandler {
         return;
       }
       case 'presence':
-      case 'presence-ping':
+      case 'presence-ping': {
+        const wasOnline = await this.presence.join(roomCode, userId, actor.connectionId, this.serverId);
+        let entry = this.joined.get(actor.connectionId);
+        if (!entry) this.joined.set(actor.connectionId, (entry = { userId, rooms: new Set() }));
+        entry.rooms.add(roomCode);
+        if (!wasOnline) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId, status: 'online' });
+        if (kind === 'presence') {
+          // The newcomer learns who is already here (pushed to the room's presence topics of those users).
+          for (const other of await this.presence.onlineUsers(roomCode)) {
+            if (other !== userId) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId: other, status: 'online' });
+          }
+        }
         return;
+      }
     }
   }
 
-  disconnected(_actor: Actor): void {}
+  disconnected(actor: Actor): void {
+    const entry = this.joined.get(actor.connectionId);
+    if (!entry) return;
+    this.joined.delete(actor.connectionId);
+    for (const roomCode of entry.rooms) {
+      void this.presence
+        .leave(roomCode, entry.userId, actor.connectionId, this.serverId)
+        .then((stillOnline) => (stillOnline ? undefined : this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId: entry.userId, status: 'offline' })))
+        .catch(() => undefined); // the entry expires by itself if Redis is unreachable now
+    }
+  }
 
   private async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
     const servers = (await this.routes.liveServers([roomCode])).get(roomCode) ?? [];
