@@ -6,7 +6,7 @@ import { createChatServerMetrics, instrumentPublisher } from './metrics.ts';
 import { openConnections } from './adapters/connections.ts';
 import { PostgresRoomDirectory } from './adapters/room-directory.ts';
 import { RedisSequenceAllocator } from './adapters/sequence-allocator.ts';
-import { PresenceStore } from './adapters/presence-store.ts';
+import { PresenceStore, ReadStateStore } from '@sunsu/room-state';
 import { createHighestSequence } from './adapters/highest-sequence.ts';
 import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
 import { DeliveryHub } from './delivery/hub.ts';
@@ -47,7 +47,8 @@ void inbox.run(
   (err) => logger.warn({ err }, 'inbox read failed'),
 );
 
-const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), config.CHAT_SERVER_ID);
+const readState = new ReadStateStore(redis);
+const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), readState, config.CHAT_SERVER_ID);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const storage =
   config.CHAT_STORAGE === 's3'
@@ -73,7 +74,7 @@ const app = await buildHttpApp({
   webDir: config.CHAT_WEB_DIR,
   isAccepting: () => accepting,
   routes: (a) => {
-    registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages });
+    registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages, lastReads: (room) => readState.lastReads(room) });
     registerImageRoutes(a, { rooms, storage, sendDeps, maxBytes: config.CHAT_UPLOAD_MAX_BYTES });
   },
 });

@@ -6,6 +6,7 @@ import { createKafkaBus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
+import { PresenceStore, ReadStateStore } from '@sunsu/room-state';
 import { DispatcherEnv } from './config.ts';
 import { createDispatcherMetrics } from './metrics.ts';
 import { PersistStage } from './persist/persist-stage.ts';
@@ -35,7 +36,15 @@ if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
   stages.push(stage);
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
-  const stage = new FanOutStage({ bus, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics, sessionTimeoutMs });
+  const presence = new PresenceStore(redis, 0);
+  const reads = new ReadStateStore(redis);
+  const roomState = {
+    onlineUsers: (room: string) => presence.onlineUsers(room),
+    advanceLastRead: (room: string, user: string, seq: number) => reads.advanceLastRead(room, user, seq),
+    lastReads: (room: string) => reads.lastReads(room),
+    advanceMeta: (room: string, update: Parameters<ReadStateStore['advanceMeta']>[1]) => reads.advanceMeta(room, update),
+  };
+  const stage = new FanOutStage({ bus, roomState, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics, sessionTimeoutMs });
   await stage.start();
   stages.push(stage);
 }

@@ -14,25 +14,34 @@ export interface PresencePort {
   onlineUsers(roomCode: string): Promise<string[]>;
 }
 
+/** What room events need of the read state (packages/room-state). */
+export interface ReadStatePort {
+  advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
+  latestSequence(roomCode: string): Promise<number>;
+}
+
 /**
  * Room events other than messages. Typing indicators are ephemeral: pushed straight to the instances holding
  * the room's subscribers, never stored. Presence is kept per connection: a user goes online with their first
  * connection in the room (or a ping after their presence expired) and offline when their last one closes;
- * only those transitions are pushed. Read positions are validated here; the read state belongs to the
- * room-state work and is not kept yet.
+ * only those transitions are pushed. A user's last-read only moves up, never past the newest persisted message;
+ * every move is pushed to the room as a read event (so senders' "1" markers clear). Entering a room (presence)
+ * marks everything persisted so far as read.
  */
 export class RoomEvents implements RoomEventHandler {
   private readonly routes: RouteRegistry;
   private readonly inbox: InboxWriter;
   private readonly presence: PresencePort;
+  private readonly reads: ReadStatePort;
   private readonly serverId: string;
   /** Rooms each local connection announced itself in, to clean up when it closes. */
   private readonly joined = new Map<string, { userId: string; rooms: Set<string> }>();
 
-  constructor(routes: RouteRegistry, inbox: InboxWriter, presence: PresencePort, serverId: string) {
+  constructor(routes: RouteRegistry, inbox: InboxWriter, presence: PresencePort, reads: ReadStatePort, serverId: string) {
     this.routes = routes;
     this.inbox = inbox;
     this.presence = presence;
+    this.reads = reads;
     this.serverId = serverId;
   }
 
@@ -49,7 +58,9 @@ export class RoomEvents implements RoomEventHandler {
         return;
       }
       case 'read': {
-        if (!ReadBody.safeParse(body).success) throw errors.badRequest('read body must be {"sequenceId": <number>}');
+        const parsed = ReadBody.safeParse(body);
+        if (!parsed.success) throw errors.badRequest('read body must be {"sequenceId": <number>}');
+        await this.markRead(roomCode, userId, parsed.data.sequenceId);
         return;
       }
       case 'presence':
@@ -60,6 +71,7 @@ export class RoomEvents implements RoomEventHandler {
         entry.rooms.add(roomCode);
         if (!wasOnline) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId, status: 'online' });
         if (kind === 'presence') {
+          await this.markRead(roomCode, userId, Number.MAX_SAFE_INTEGER);
           // The newcomer learns who is already here (pushed to the room's presence topics of those users).
           for (const other of await this.presence.onlineUsers(roomCode)) {
             if (other !== userId) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId: other, status: 'online' });
@@ -79,6 +91,14 @@ export class RoomEvents implements RoomEventHandler {
         .leave(roomCode, entry.userId, actor.connectionId, this.serverId)
         .then((stillOnline) => (stillOnline ? undefined : this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId: entry.userId, status: 'offline' })))
         .catch(() => undefined); // the entry expires by itself if Redis is unreachable now
+    }
+  }
+
+  /** Move last-read up to `sequenceId`, capped at the newest persisted message, and announce the move. */
+  private async markRead(roomCode: string, userId: string, sequenceId: number): Promise<void> {
+    const upTo = Math.min(sequenceId, await this.reads.latestSequence(roomCode));
+    if (upTo > 0 && (await this.reads.advanceLastRead(roomCode, userId, upTo))) {
+      await this.pushToRoom(roomCode, { kind: 'read', roomCode, userId, lastReadSequenceId: upTo });
     }
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerToken, type Principal, type TokenVerifier } from '@sunsu/auth';
 import { UserId, RoomCode, type ChatMessageResponse } from '@sunsu/contracts';
+import { readersOf } from '@sunsu/room-state';
 import { toMessageView, type MessageModel, type ArchivedMessage } from '@sunsu/archive';
 import { errors } from '../domain/errors.ts';
 import type { RoomDirectory } from '../domain/ports.ts';
@@ -10,6 +11,8 @@ export interface RestDeps {
   verifyToken: TokenVerifier;
   rooms: RoomDirectory;
   messages: MessageModel;
+  /** Last-read positions of a room's participants, for exact `readBy` in history. */
+  lastReads(roomCode: string): Promise<Map<string, number>>;
 }
 
 declare module 'fastify' {
@@ -50,9 +53,9 @@ const HistoryQuery = z
   })
   .refine((q) => q.before === undefined || q.after === undefined, 'use either before or after, not both');
 
-export function toResponse(doc: ArchivedMessage): ChatMessageResponse {
+export function toResponse(doc: ArchivedMessage, lastReads: Map<string, number> = new Map()): ChatMessageResponse {
   const { chatRoomCode: _room, ...view } = toMessageView(doc);
-  return { ...view, readBy: [doc.senderId] };
+  return { ...view, readBy: readersOf(doc.sequenceId, doc.senderId, lastReads) };
 }
 
 /** REST API (api-contract.md "REST"); every route authenticates and every room route checks membership. */
@@ -109,7 +112,8 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
       .limit(q.size + 1)
       .lean<ArchivedMessage[]>();
     const hasNext = docs.length > q.size;
-    const page = docs.slice(0, q.size).map(toResponse);
+    const lastReads = await deps.lastReads(code);
+    const page = docs.slice(0, q.size).map((d) => toResponse(d, lastReads));
     return { code: 200, message: 'success', data: page, hasNext, nextCursor: hasNext ? (page.at(-1)?.sequenceId ?? null) : null };
   });
 }

@@ -1,4 +1,5 @@
-import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic } from '@sunsu/contracts';
+import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic, type RoomPush } from '@sunsu/contracts';
+import { readersOf } from '@sunsu/room-state';
 import type { Consumer, IncomingBatch, MessageBus, OutgoingRecord, Producer } from '@sunsu/kafka';
 import type { Logger } from '@sunsu/observability';
 import type { InboxWriter, RouteRegistry } from '@sunsu/routing';
@@ -6,8 +7,17 @@ import { deadLetter } from '../dead-letter.ts';
 import type { DispatcherMetrics } from '../metrics.ts';
 import { planDelivery } from './plan.ts';
 
+/** Room state the fan-out keeps current as messages are persisted (packages/room-state). */
+export interface FanOutRoomState {
+  onlineUsers(roomCode: string): Promise<string[]>;
+  advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
+  lastReads(roomCode: string): Promise<Map<string, number>>;
+  advanceMeta(roomCode: string, update: { sequenceId: number; preview: string; messageType: 'TEXT' | 'IMAGE'; createdAt: string }): Promise<boolean>;
+}
+
 export interface FanOutStageDeps {
   bus: MessageBus;
+  roomState: FanOutRoomState;
   routes: RouteRegistry;
   inbox: InboxWriter;
   logger: Logger;
@@ -57,6 +67,33 @@ export class FanOutStage {
     await this.dlq?.close();
   }
 
+  /**
+   * Room meta follows the newest message; the sender's last-read and that of every participant present in the
+   * room follow each delivered message (monotonic, so a redelivered batch changes nothing); `readBy` is then exact
+   * for any number of participants.
+   */
+  private async updateRoomState(events: ChatMessageSaved[]): Promise<{ readBy: Map<string, string[]>; readEvents: RoomPush[] }> {
+    const state = this.deps.roomState;
+    const readBy = new Map<string, string[]>();
+    const readEvents: RoomPush[] = [];
+    const byRoom = new Map<string, ChatMessageSaved[]>();
+    for (const e of events) byRoom.set(e.chatRoomCode, [...(byRoom.get(e.chatRoomCode) ?? []), e]);
+    for (const [roomCode, list] of byRoom) {
+      list.sort((a, b) => a.sequenceId - b.sequenceId);
+      const newest = list.at(-1)!;
+      await state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: newest.content, messageType: newest.messageType, createdAt: newest.createdAt });
+      const advanced = new Map<string, number>();
+      for (const e of list) if (await state.advanceLastRead(roomCode, e.senderId, e.sequenceId)) advanced.set(e.senderId, e.sequenceId);
+      for (const user of await state.onlineUsers(roomCode)) {
+        if (await state.advanceLastRead(roomCode, user, newest.sequenceId)) advanced.set(user, newest.sequenceId);
+      }
+      for (const [userId, lastReadSequenceId] of advanced) readEvents.push({ kind: 'read', roomCode, userId, lastReadSequenceId });
+      const lastReads = await state.lastReads(roomCode);
+      for (const e of list) readBy.set(`${roomCode}:${e.sequenceId}`, readersOf(e.sequenceId, e.senderId, lastReads));
+    }
+    return { readBy, readEvents };
+  }
+
   private async onBatch(batch: IncomingBatch): Promise<void> {
     const events: ChatMessageSaved[] = [];
     const dead: OutgoingRecord[] = [];
@@ -74,7 +111,8 @@ export class FanOutStage {
         if (dead.length > 0) await this.dlq!.send(deadLetterTopic(TOPICS.chatMessageSaved), dead);
         const rooms = [...new Set(events.map((e) => e.chatRoomCode))];
         const routes = rooms.length > 0 ? await this.deps.routes.liveServers(rooms) : new Map<string, string[]>();
-        const pushed = await this.deps.inbox.deliver(planDelivery(events, routes));
+        const { readBy, readEvents } = await this.updateRoomState(events);
+        const pushed = await this.deps.inbox.deliver(planDelivery(events, routes, (e) => readBy.get(`${e.chatRoomCode}:${e.sequenceId}`) ?? [e.senderId], readEvents));
         await batch.commit(batch.records.at(-1)!.offset);
         this.deps.metrics.pushed.inc(pushed);
         this.deps.metrics.deadLettered.inc(dead.length);

@@ -1,0 +1,2 @@
+export * from './presence-store.ts';
+export * from './read-state.ts';
