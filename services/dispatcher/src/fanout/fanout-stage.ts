@@ -78,19 +78,28 @@ export class FanOutStage {
     const readEvents: RoomPush[] = [];
     const byRoom = new Map<string, ChatMessageSaved[]>();
     for (const e of events) byRoom.set(e.chatRoomCode, [...(byRoom.get(e.chatRoomCode) ?? []), e]);
-    for (const [roomCode, list] of byRoom) {
-      list.sort((a, b) => a.sequenceId - b.sequenceId);
-      const newest = list.at(-1)!;
-      await state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: newest.content, messageType: newest.messageType, createdAt: newest.createdAt });
-      const advanced = new Map<string, number>();
-      for (const e of list) if (await state.advanceLastRead(roomCode, e.senderId, e.sequenceId)) advanced.set(e.senderId, e.sequenceId);
-      for (const user of await state.onlineUsers(roomCode)) {
-        if (await state.advanceLastRead(roomCode, user, newest.sequenceId)) advanced.set(user, newest.sequenceId);
-      }
-      for (const [userId, lastReadSequenceId] of advanced) readEvents.push({ kind: 'read', roomCode, userId, lastReadSequenceId });
-      const lastReads = await state.lastReads(roomCode);
-      for (const e of list) readBy.set(`${roomCode}:${e.sequenceId}`, readersOf(e.sequenceId, e.senderId, lastReads));
-    }
+    // Rooms are independent: their updates run concurrently (ioredis pipelines them on one connection).
+    await Promise.all(
+      [...byRoom].map(async ([roomCode, list]) => {
+        list.sort((a, b) => a.sequenceId - b.sequenceId);
+        const newest = list.at(-1)!;
+        // Each sender's newest message, and everyone present, up to the newest message of the batch.
+        const targets = new Map<string, number>();
+        for (const e of list) targets.set(e.senderId, e.sequenceId);
+        const [, online] = await Promise.all([
+          state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: newest.content, messageType: newest.messageType, createdAt: newest.createdAt }),
+          state.onlineUsers(roomCode),
+        ]);
+        for (const user of online) targets.set(user, newest.sequenceId);
+        const presentUsers = new Set(online);
+        const moved = await Promise.all([...targets].map(async ([userId, seq]) => ((await state.advanceLastRead(roomCode, userId, seq)) ? { userId, seq } : undefined)));
+        // Read events for participants who read because they are present; a sender's own message needs none
+        // (its push already lists the sender in readBy).
+        for (const m of moved) if (m && presentUsers.has(m.userId)) readEvents.push({ kind: 'read', roomCode, userId: m.userId, lastReadSequenceId: m.seq });
+        const lastReads = await state.lastReads(roomCode);
+        for (const e of list) readBy.set(`${roomCode}:${e.sequenceId}`, readersOf(e.sequenceId, e.senderId, lastReads));
+      }),
+    );
     return { readBy, readEvents };
   }
 
