@@ -1,4 +1,5 @@
 import {
+  api,
   connectStomp,
   createDirectRoom,
   historyAfter,
@@ -68,6 +69,23 @@ describe('read receipts', () => {
     const fourth = (sender.received.get(topic) as { sequenceId: number; readBy: string[] }[]).find((m) => m.sequenceId === 4)!;
     expect(fourth.readBy.sort()).toEqual([a, b].sort());
     await waitFor(() => reads().some((r) => r.userId === b && r.lastReadSequenceId === 4), 10_000);
+  }, 60_000);
+
+  it('counts unread messages per room and in total, and clears them when the user opens the room', async () => {
+    const { tb, code, sender } = await room();
+    const unread = async () => (await api<{ data: { total: number; rooms: Record<string, number> } }>(s2.url, tb, 'GET', '/api/chat/unread')).body.data;
+    expect(await unread()).toEqual({ total: 0, rooms: { [code]: 0 } });
+    for (const text of ['one', 'two', 'three']) await sender.sendMessage(code, text);
+    await waitFor(async () => (await unread()).total === 3, 10_000);
+    expect((await unread()).rooms[code]).toBe(3);
+    const partner = await connectStomp(s2.url, tb);
+    open.push(partner);
+    await partner.send(`/app/presence/${code}`, {});
+    expect(await unread()).toEqual({ total: 0, rooms: { [code]: 0 } });
+    // The partner's own message never counts as unread for them.
+    await partner.sendMessage(code, 'reply');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await unread()).total).toBe(0);
   }, 60_000);
 
   it('moves last-read only forward and never past the newest persisted message', async () => {

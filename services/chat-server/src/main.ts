@@ -48,7 +48,13 @@ void inbox.run(
 );
 
 const readState = new ReadStateStore(redis);
-const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), readState, config.CHAT_SERVER_ID);
+// "Everything persisted" is the archive's newest sequence (room meta trails it by the fan-out's lag).
+const readPort = {
+  advanceLastRead: (room: string, user: string, seq: number) => readState.advanceLastRead(room, user, seq),
+  latestSequence: async (room: string) =>
+    (await archive.messages.findOne({ chatRoomCode: room }, { sequenceId: 1 }).sort({ sequenceId: -1 }).lean())?.sequenceId ?? 0,
+};
+const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), readPort, config.CHAT_SERVER_ID);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const storage =
   config.CHAT_STORAGE === 's3'

@@ -32,6 +32,14 @@ export class PostgresRoomDirectory implements RoomDirectory {
     return ids;
   }
 
+  async roomsOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ code: chatRoomParticipants.roomCode })
+      .from(chatRoomParticipants)
+      .where(eq(chatRoomParticipants.userId, BigInt(userId)));
+    return rows.map((r) => r.code);
+  }
+
   async createDirect(userA: string, userB: string): Promise<{ roomCode: string; alreadyExists: boolean }> {
     if (userA === userB) throw new Error('a direct room needs two different users');
     const [lo, hi] = BigInt(userA) < BigInt(userB) ? [userA, userB] : [userB, userA];

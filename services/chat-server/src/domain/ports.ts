@@ -6,7 +6,12 @@ export interface RoomDirectory {
   participants(roomCode: string): Promise<string[] | null>;
   createDirect(userA: string, userB: string): Promise<{ roomCode: string; alreadyExists: boolean }>;
   createGroup(userIds: string[]): Promise<{ roomCode: string; alreadyExists: boolean }>;
+  /** Codes of every room the user takes part in (system of record). */
+  roomsOf(userId: string): Promise<string[]>;
 }
+
+/** What membership checks need of the directory (send, subscribe, uploads). */
+export type Membership = Pick<RoomDirectory, 'participants'>;
 
 /** Per-room sequence numbers: allocated once per (sender, messageId), never reused. */
 export interface SequenceAllocator {

@@ -17,6 +17,7 @@ export interface PresencePort {
 /** What room events need of the read state (packages/room-state). */
 export interface ReadStatePort {
   advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
+  /** Sequence of the newest persisted message of the room. */
   latestSequence(roomCode: string): Promise<number>;
 }
 

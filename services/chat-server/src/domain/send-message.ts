@@ -1,10 +1,10 @@
 import { SendMessageBody, type ChatMessageRequested } from '@sunsu/contracts';
 import type { Principal } from '@sunsu/auth';
 import { errors } from './errors.ts';
-import type { Clock, MessagePublisher, RoomDirectory, SequenceAllocator } from './ports.ts';
+import type { Clock, MessagePublisher, Membership, SequenceAllocator } from './ports.ts';
 
 export interface SendMessageDeps {
-  rooms: RoomDirectory;
+  rooms: Membership;
   sequences: SequenceAllocator;
   publisher: MessagePublisher;
   clock: Clock;

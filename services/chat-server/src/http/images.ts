@@ -5,13 +5,13 @@ import fastifyMultipart from '@fastify/multipart';
 import { RoomCode } from '@sunsu/contracts';
 import type { ObjectStorage } from '../adapters/storage/object-storage.ts';
 import { ChatError, errors } from '../domain/errors.ts';
-import type { RoomDirectory } from '../domain/ports.ts';
+import type { Membership } from '../domain/ports.ts';
 import { sendMessage, type SendMessageDeps } from '../domain/send-message.ts';
 import { IMAGE_TYPES, sniffImageType } from '../domain/sniff-image.ts';
 import { principalOf } from './rest.ts';
 
 export interface ImageDeps {
-  rooms: RoomDirectory;
+  rooms: Membership;
   storage: ObjectStorage;
   sendDeps: SendMessageDeps;
   /** Largest accepted image in bytes (config `CHAT_UPLOAD_MAX_BYTES`). */
@@ -123,7 +123,7 @@ function parseRoomCode(code: string): string {
   return parsed.data;
 }
 
-async function requireMember(rooms: RoomDirectory, roomCode: string, userId: string): Promise<void> {
+async function requireMember(rooms: Membership, roomCode: string, userId: string): Promise<void> {
   const participants = await rooms.participants(roomCode);
   if (!participants) throw errors.roomNotFound(roomCode);
   if (!participants.includes(userId)) throw errors.forbidden();

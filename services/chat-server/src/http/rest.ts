@@ -99,6 +99,24 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
     return ok({ valid: !!participants?.includes(principal(req).userId) });
   });
 
+  /**
+   * Unread per room = persisted messages above the user's last-read not sent by the user: counted in the archive,
+   * so sequence numbers that were allocated but never persisted never inflate it.
+   */
+  app.get('/api/chat/unread', async (req) => {
+    const me = principal(req).userId;
+    const codes = await deps.rooms.roomsOf(me);
+    const counts = await Promise.all(
+      codes.map(async (code) => {
+        const lastRead = (await deps.lastReads(code)).get(me) ?? 0;
+        const n = await deps.messages.countDocuments({ chatRoomCode: code, sequenceId: { $gt: lastRead }, senderId: { $ne: me } });
+        return [code, n] as const;
+      }),
+    );
+    const rooms = Object.fromEntries(counts);
+    return ok({ total: counts.reduce((sum, [, n]) => sum + n, 0), rooms });
+  });
+
   app.get<{ Params: { code: string } }>('/api/chat/messages/:code', async (req) => {
     const code = parse(RoomCode, req.params.code);
     await requireMember(code, principal(req).userId);

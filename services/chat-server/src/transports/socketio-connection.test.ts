@@ -32,14 +32,10 @@ function setup(options: { rate?: number; burst?: number; publish?: (e: ChatMessa
     disconnected: (actor) => void disconnected.push(actor),
   };
   const deps: SocketIoConnectionDeps = {
-    rooms: {
-      participants: async (code) => participants.get(code) ?? null,
-      createDirect: async () => ({ roomCode: ROOM, alreadyExists: true }),
-      createGroup: async () => ({ roomCode: ROOM, alreadyExists: true }),
-    },
+    rooms: { participants: async (code) => participants.get(code) ?? null },
     hub,
     sendDeps: {
-      rooms: { participants: async (code) => participants.get(code) ?? null, createDirect: async () => ({ roomCode: ROOM, alreadyExists: true }), createGroup: async () => ({ roomCode: ROOM, alreadyExists: true }) },
+      rooms: { participants: async (code) => participants.get(code) ?? null },
       sequences: { allocate: async () => ({ sequenceId: ++next, duplicate: false }) },
       publisher: {
         publish: async (event) => {

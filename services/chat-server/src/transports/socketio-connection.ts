@@ -3,7 +3,7 @@ import type { Principal } from '@sunsu/auth';
 import type { Logger } from '@sunsu/observability';
 import type { DeliveryHub, Subscriber } from '../delivery/hub.ts';
 import { errors } from '../domain/errors.ts';
-import type { RoomDirectory } from '../domain/ports.ts';
+import type { Membership } from '../domain/ports.ts';
 import { sendMessage, type SendMessageDeps } from '../domain/send-message.ts';
 import { topicFor } from '../stomp/destinations.ts';
 import type { Actor, RoomEventHandler } from '../stomp/handlers.ts';
@@ -22,7 +22,7 @@ import {
 import { TokenBucket } from '../limits/token-bucket.ts';
 
 export interface SocketIoConnectionDeps {
-  rooms: RoomDirectory;
+  rooms: Membership;
   hub: DeliveryHub;
   sendDeps: SendMessageDeps;
   roomEvents: RoomEventHandler;

@@ -3,7 +3,7 @@ import { Server, type DefaultEventsMap, type ExtendedError, type Socket } from '
 import type { Principal, TokenVerifier } from '@sunsu/auth';
 import type { Logger } from '@sunsu/observability';
 import type { DeliveryHub } from '../delivery/hub.ts';
-import type { RoomDirectory } from '../domain/ports.ts';
+import type { Membership } from '../domain/ports.ts';
 import type { SendMessageDeps } from '../domain/send-message.ts';
 import type { RoomEventHandler } from '../stomp/handlers.ts';
 import { SocketIoConnection } from './socketio-connection.ts';
@@ -11,7 +11,7 @@ import { CLIENT_EVENTS, handshakeToken, isClientEvent, type Ack } from './socket
 
 export interface SocketIoTransportDeps {
   verifyToken: TokenVerifier;
-  rooms: RoomDirectory;
+  rooms: Membership;
   hub: DeliveryHub;
   sendDeps: SendMessageDeps;
   roomEvents: RoomEventHandler;
