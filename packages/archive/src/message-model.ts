@@ -66,17 +66,10 @@ export async function connectArchive(url: string): Promise<ArchiveHandle> {
 }
 
 /** The client-facing fields of an archived message (ids as decimal strings, time as ISO-8601 UTC). */
-export interface MessageView {
+export type MessageView = Omit<ArchivedMessage, '_id' | 'messageId' | 'source' | 'createdAt'> & {
   messageId: string;
-  chatRoomCode: string;
-  senderId: string;
-  senderName: string;
-  content: string;
-  messageType: 'TEXT' | 'IMAGE';
-  sequenceId: number;
-  fileUrl: string | null;
   createdAt: string;
-}
+};
 
 /** One mapping from the stored document, shared by the saved event and the API's message response. */
 export function toMessageView(doc: ArchivedMessage): MessageView {
