@@ -11,6 +11,7 @@ nodebin="$(bash "$here/node.sh")"; [ -n "$nodebin" ] && export PATH="$nodebin:$P
 log "node $(node --version)"
 bash "$here/deps.sh"
 bash "$here/chromium.sh"
+bash "$here/web.sh"
 
 # Start only what is not running yet, and stop exactly that at the end (a developer's `make up` survives).
 ours=()

@@ -8,6 +8,7 @@ bash "$here/deps.sh"
 bash "$here/servers.sh" start
 (cd "$SUNSU_ROOT" && node scripts/provision.ts) >>"$SUNSU_LOGS/provision.log" 2>&1 || { tail "$SUNSU_LOGS/provision.log"; die "provisioning failed"; }
 log "provisioned (migrations, topics): $SUNSU_LOGS/provision.log"
+bash "$here/web.sh"
 bash "$here/services.sh" start
 port="${CHAT_HTTP_PORT:-8080}"
 cat <<MSG

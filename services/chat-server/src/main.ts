@@ -14,6 +14,7 @@ import { RoomEvents } from './domain/room-events.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { registerImageRoutes } from './http/images.ts';
+import { registerDevAuth } from './http/dev-auth.ts';
 import { LocalDirectoryStorage } from './adapters/storage/local-directory-storage.ts';
 import { S3Storage } from './adapters/storage/s3-storage.ts';
 import { createStompHandlers } from './stomp/handlers.ts';
@@ -82,6 +83,7 @@ const app = await buildHttpApp({
   routes: (a) => {
     registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages, lastReads: (room) => readState.lastReads(room) });
     registerImageRoutes(a, { rooms, storage, sendDeps, maxBytes: config.CHAT_UPLOAD_MAX_BYTES });
+    registerDevAuth(a, config);
   },
 });
 // WebSocket upgrades: /stomp here; /ws (SockJS) and /socket.io/ are handled by their own libraries'

@@ -1,0 +1,498 @@
+/**
+ * One open room: history (newest page, older pages by `before=` on scroll), realtime messages merged by sequence,
+ * read markers, partner presence, typing, text and image sends, and catch-up (`after=`) after every reconnect or
+ * a gap in pushed sequences. Owns its own connection and ping timer; `close()` releases both.
+ */
+import type { Api } from './api.ts';
+import { byId, el, show } from './dom.ts';
+import {
+  afterPage,
+  applyRead,
+  formatBytes,
+  formatClock,
+  formatDay,
+  hasGap,
+  imageProblem,
+  initialPager,
+  lastSequence,
+  mergeMessages,
+  nextPageQuery,
+  unreadMarker,
+  type PagerState,
+} from './logic.ts';
+import { createRealtime, type ConnectionState, type Realtime, type TransportKind } from './realtime.ts';
+import { roomTitle } from './room-list.ts';
+import type { ChatMessage, ChatRoomSummary, Identity, PresenceEvent, TypingEvent } from './types.ts';
+
+const PAGE_SIZE = 30;
+const CATCH_UP_SIZE = 100;
+/** The server keeps presence for CHAT_PRESENCE_TTL_MS (180 s by default); a ping every 60 s keeps it alive. */
+const PING_MS = 60_000;
+const TYPING_SEND_EVERY_MS = 2_500;
+const TYPING_IDLE_MS = 3_000;
+const TYPING_SHOW_MS = 6_000;
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+interface Pending {
+  messageId: string;
+  content: string;
+  status: 'sending' | 'failed';
+  error?: string;
+}
+
+export interface RoomViewDeps {
+  code: string;
+  me: Identity;
+  api: Api;
+  transport: TransportKind;
+  summary: ChatRoomSummary | undefined;
+  onState(state: ConnectionState, detail?: string): void;
+  onEntered(): void;
+  onMessage(message: ChatMessage): void;
+}
+
+export class RoomView {
+  readonly code: string;
+  private readonly deps: RoomViewDeps;
+  private readonly conn: Realtime;
+  private summary: ChatRoomSummary | undefined;
+  private messages: ChatMessage[] = [];
+  private pending: Pending[] = [];
+  private pager: PagerState = initialPager;
+  private initial: Promise<void> | null = null;
+  private catchingUp: Promise<void> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly typers = new Map<string, ReturnType<typeof setTimeout>>();
+  private typingSentAt = 0;
+  private typingIdle: ReturnType<typeof setTimeout> | null = null;
+  private readonly images = new Map<string, Promise<string>>();
+  private selectedImage: { file: File; url: string } | null = null;
+  private uploading = false;
+  private closed = false;
+  private readonly abort = new AbortController();
+  private presenceSubscribed: string[] = [];
+
+  constructor(deps: RoomViewDeps) {
+    this.deps = deps;
+    this.code = deps.code;
+    this.summary = deps.summary;
+    this.conn = createRealtime(deps.transport, location.origin, deps.me.token);
+  }
+
+  open() {
+    this.renderHeader();
+    byId('messages').replaceChildren();
+    byId('room-error').textContent = '';
+    byId('typing').textContent = '';
+    byId<HTMLTextAreaElement>('message-input').value = '';
+    this.setPresence('offline');
+    this.clearSelectedImage();
+
+    this.conn.onState((state, detail) => {
+      this.deps.onState(state, detail);
+      this.renderComposer();
+    });
+    this.conn.onConnected(() => {
+      this.deps.onEntered();
+      void this.catchUp();
+    });
+    this.watch();
+    this.conn.start();
+    // One ping timer per open room, never per connect: reconnects cannot multiply it.
+    this.pingTimer = setInterval(() => this.conn.ping(this.code), PING_MS);
+    this.initial = this.loadOlder();
+    this.bindControls();
+    this.renderComposer();
+  }
+
+  async close() {
+    this.closed = true;
+    this.abort.abort();
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.typingIdle) clearTimeout(this.typingIdle);
+    for (const t of this.typers.values()) clearTimeout(t);
+    this.clearSelectedImage();
+    for (const p of this.images.values()) void p.then((url) => URL.revokeObjectURL(url), () => undefined);
+    await this.conn.stop();
+  }
+
+  /** New list data for this room (participants, partner name) may arrive after the room was opened. */
+  updateSummary(summary: ChatRoomSummary | undefined) {
+    if (!summary || this.closed) return;
+    this.summary = summary;
+    this.renderHeader();
+    this.watchNewPartners();
+    this.render();
+  }
+
+  private partnerIds(): string[] {
+    const ids = this.summary?.participants.map((p) => p.userId) ?? [];
+    if (this.summary?.chatPartnerId) ids.push(this.summary.chatPartnerId);
+    // Senders are participants too (covers a list that does not describe the room's participants).
+    for (const m of this.messages) ids.push(m.senderId);
+    return [...new Set(ids)].filter((id) => id !== this.deps.me.userId).sort();
+  }
+
+  /** Participants for the "not read by N" markers: the list's participants, else at least the two of a 1:1 room. */
+  private participantCount(): number {
+    const ids = new Set(this.summary?.participants.map((p) => p.userId) ?? []);
+    ids.add(this.deps.me.userId);
+    if (this.summary?.chatPartnerId) ids.add(this.summary.chatPartnerId);
+    for (const m of this.messages) ids.add(m.senderId);
+    return Math.max(2, ids.size);
+  }
+
+  private watch() {
+    this.presenceSubscribed = this.partnerIds();
+    this.conn.watch(
+      this.code,
+      {
+        message: (m) => this.onPush(m),
+        read: (e) => {
+          this.messages = applyRead(this.messages, e);
+          this.render();
+        },
+        typing: (e) => this.onTyping(e),
+        presence: (e) => this.onPresence(e),
+      },
+      { presenceOf: this.presenceSubscribed, enter: true },
+    );
+  }
+
+  /** Presence subscriptions follow the participants known so far (re-entering also asks who is online). */
+  private watchNewPartners() {
+    if (this.partnerIds().join(',') !== this.presenceSubscribed.join(',')) this.watch();
+  }
+
+  private onPush(m: ChatMessage) {
+    const gap = hasGap(this.messages, m);
+    this.add([m]);
+    this.deps.onMessage(m);
+    if (gap) void this.catchUp();
+  }
+
+  private add(incoming: ChatMessage[]) {
+    if (!incoming.length) return;
+    const stick = this.nearBottom();
+    this.messages = mergeMessages(this.messages, incoming);
+    const confirmed = new Set(incoming.map((m) => m.messageId));
+    this.pending = this.pending.filter((p) => !confirmed.has(p.messageId));
+    this.watchNewPartners();
+    this.render();
+    if (stick) this.scrollToBottom();
+  }
+
+  /** Everything after the newest message held, page by page (after the first history page is in). */
+  private catchUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      try {
+        await this.initial;
+        for (;;) {
+          const after = lastSequence(this.messages);
+          const page = await this.deps.api.history(this.code, { size: CATCH_UP_SIZE, after });
+          if (this.closed) return;
+          this.add(page.data);
+          if (!page.hasNext || page.data.length === 0) break;
+        }
+        byId('room-error').textContent = '';
+      } catch (err) {
+        if (!this.closed) byId('room-error').textContent = `Could not fetch new messages: ${(err as Error).message}`;
+      } finally {
+        this.catchingUp = null;
+      }
+    })();
+    return this.catchingUp;
+  }
+
+  /** The next older page; keeps the viewport on the same message while content grows above it. */
+  private async loadOlder(): Promise<void> {
+    const query = nextPageQuery(this.pager, PAGE_SIZE);
+    if (!query) return;
+    this.pager = { ...this.pager, loading: true };
+    const status = byId('history-status');
+    status.textContent = 'Loading messages…';
+    const scroller = byId('scroller');
+    const first = this.messages.length === 0;
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+    try {
+      const page = await this.deps.api.history(this.code, query);
+      if (this.closed) return;
+      this.pager = afterPage(this.pager, page.data, page.hasNext);
+      this.messages = mergeMessages(this.messages, page.data);
+      this.watchNewPartners();
+      this.render();
+      status.textContent = this.pager.hasMore ? '' : this.messages.length ? 'Beginning of the conversation' : 'No messages yet. Say hello!';
+      if (first) this.scrollToBottom();
+      else scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      // Fill the viewport: a short first page leaves nothing to scroll, so no scroll would ever ask for more.
+      if (this.pager.hasMore && scroller.scrollHeight <= scroller.clientHeight) void this.loadOlder();
+    } catch (err) {
+      this.pager = { ...this.pager, loading: false };
+      status.textContent = '';
+      if (!this.closed) byId('room-error').textContent = `Could not load messages: ${(err as Error).message}`;
+    }
+    show(byId('history-more'), this.pager.hasMore);
+  }
+
+  private bindControls() {
+    const { signal } = this.abort;
+    const scroller = byId('scroller');
+    scroller.addEventListener('scroll', () => {
+      if (scroller.scrollTop < 60) void this.loadOlder();
+    }, { signal });
+    byId('history-more').addEventListener('click', () => void this.loadOlder(), { signal });
+    const input = byId<HTMLTextAreaElement>('message-input');
+    byId<HTMLFormElement>('composer').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.sendText();
+    }, { signal });
+    input.addEventListener('keydown', (e) => {
+      // Enter sends, Shift+Enter is a newline; never while an IME composition is open.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.sendText();
+      }
+    }, { signal });
+    input.addEventListener('input', () => this.onInput(), { signal });
+    input.addEventListener('blur', () => this.stopTyping(), { signal });
+    byId<HTMLInputElement>('image-input').addEventListener('change', (e) => {
+      const target = e.target as HTMLInputElement;
+      const file = target.files?.[0];
+      target.value = '';
+      if (file) this.selectImage(file);
+    }, { signal });
+    byId('image-send').addEventListener('click', () => void this.sendImage(), { signal });
+    byId('image-cancel').addEventListener('click', () => this.clearSelectedImage(), { signal });
+  }
+
+  private onInput() {
+    const now = Date.now();
+    const text = byId<HTMLTextAreaElement>('message-input').value;
+    if (!text.trim()) return this.stopTyping();
+    if (now - this.typingSentAt > TYPING_SEND_EVERY_MS) {
+      this.typingSentAt = now;
+      this.conn.typing(this.code, true);
+    }
+    if (this.typingIdle) clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private stopTyping() {
+    if (this.typingIdle) clearTimeout(this.typingIdle);
+    this.typingIdle = null;
+    if (this.typingSentAt) {
+      this.typingSentAt = 0;
+      this.conn.typing(this.code, false);
+    }
+  }
+
+  private onTyping(e: TypingEvent) {
+    if (e.userId === this.deps.me.userId) return;
+    const old = this.typers.get(e.userId);
+    if (old) clearTimeout(old);
+    this.typers.delete(e.userId);
+    // A lost "stopped" event must not leave the indicator on forever.
+    if (e.typing) this.typers.set(e.userId, setTimeout(() => this.onTyping({ userId: e.userId, typing: false }), TYPING_SHOW_MS));
+    const names = [...this.typers.keys()].map((id) => this.nameOf(id));
+    byId('typing').textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+  }
+
+  private onPresence(e: PresenceEvent) {
+    if (e.userId === this.deps.me.userId) return;
+    if (!this.partnerIds().includes(e.userId)) return;
+    this.setPresence(e.status);
+  }
+
+  private setPresence(status: 'online' | 'offline') {
+    const dot = byId('presence');
+    dot.dataset.status = status;
+    dot.setAttribute('aria-label', status);
+    dot.title = status === 'online' ? 'In this chat now' : 'Not in this chat';
+  }
+
+  private nameOf(userId: string): string {
+    const p = this.summary?.participants.find((x) => x.userId === userId);
+    if (p) return p.name;
+    if (this.summary?.chatPartnerId === userId && this.summary.chatPartnerName) return this.summary.chatPartnerName;
+    return [...this.messages].reverse().find((m) => m.senderId === userId)?.senderName ?? `user ${userId}`;
+  }
+
+  private sendText() {
+    const input = byId<HTMLTextAreaElement>('message-input');
+    const content = input.value;
+    if (!content.trim()) return;
+    if (this.conn.state !== 'connected') {
+      byId('room-error').textContent = 'Not connected: your message was kept in the box, send it again once reconnected.';
+      return;
+    }
+    input.value = '';
+    this.stopTyping();
+    const p: Pending = { messageId: crypto.randomUUID(), content, status: 'sending' };
+    this.pending.push(p);
+    this.render();
+    this.scrollToBottom();
+    void this.deliver(p);
+  }
+
+  /** A resend reuses the messageId, which the server treats as the same message. */
+  private async deliver(p: Pending) {
+    p.status = 'sending';
+    this.render();
+    try {
+      await this.conn.send(this.code, { messageId: p.messageId, content: p.content });
+      byId('room-error').textContent = '';
+    } catch (err) {
+      if (!this.pending.includes(p)) return;
+      p.status = 'failed';
+      p.error = (err as Error).message;
+      this.render();
+    }
+  }
+
+  private selectImage(file: File) {
+    const error = byId('room-error');
+    const problem = imageProblem(file, MAX_IMAGE_BYTES);
+    if (problem) {
+      error.textContent = problem;
+      return;
+    }
+    error.textContent = '';
+    this.clearSelectedImage();
+    const url = URL.createObjectURL(file);
+    this.selectedImage = { file, url };
+    byId<HTMLImageElement>('image-preview-img').src = url;
+    byId('image-preview-name').textContent = `${file.name} (${formatBytes(file.size)})`;
+    show(byId('image-preview'), true);
+  }
+
+  private clearSelectedImage() {
+    if (this.uploading) return;
+    if (this.selectedImage) URL.revokeObjectURL(this.selectedImage.url);
+    this.selectedImage = null;
+    byId<HTMLImageElement>('image-preview-img').removeAttribute('src');
+    show(byId('upload-progress'), false);
+    show(byId('image-preview'), false);
+  }
+
+  private async sendImage() {
+    const selected = this.selectedImage;
+    if (!selected || this.uploading) return;
+    this.uploading = true;
+    const progress = byId<HTMLProgressElement>('upload-progress');
+    progress.value = 0;
+    show(progress, true);
+    this.renderComposer();
+    try {
+      await this.deps.api.uploadImage(this.code, selected.file, crypto.randomUUID(), (f) => {
+        progress.value = f;
+      });
+      this.uploading = false;
+      this.clearSelectedImage();
+      byId('room-error').textContent = '';
+    } catch (err) {
+      this.uploading = false;
+      show(progress, false);
+      byId('room-error').textContent = `The image was not sent: ${(err as Error).message}`;
+    }
+    this.renderComposer();
+  }
+
+  private renderHeader() {
+    const title = roomTitle(this.summary, this.deps.me.userId, this.code);
+    byId('room-title').textContent = title;
+    byId('room-view').setAttribute('aria-label', `Chat with ${title}`);
+  }
+
+  private renderComposer() {
+    const connected = this.conn.state === 'connected';
+    byId<HTMLButtonElement>('send-button').disabled = !connected;
+    byId<HTMLButtonElement>('image-send').disabled = this.uploading;
+    byId<HTMLButtonElement>('image-cancel').disabled = this.uploading;
+  }
+
+  private render() {
+    if (this.closed) return;
+    const list = byId('messages');
+    const participants = this.participantCount();
+    const me = this.deps.me.userId;
+    const items: HTMLElement[] = [];
+    let day = '';
+    for (const m of this.messages) {
+      const d = formatDay(m.createdAt);
+      if (d && d !== day) {
+        day = d;
+        items.push(el('li', { class: 'day', text: d, attrs: { role: 'separator', 'aria-label': d } }));
+      }
+      const mine = m.senderId === me;
+      const unread = unreadMarker(participants, m.readBy);
+      const body = m.messageType === 'IMAGE' && m.fileUrl ? this.imageBubble(m) : el('div', { class: 'bubble', text: m.content });
+      const meta = el('div', { class: 'meta' }, [
+        unread > 0 ? el('span', { class: 'marker', text: String(unread), attrs: { 'aria-label': `not read by ${unread}`, title: `Not read by ${unread}` } }) : null,
+        el('time', { text: formatClock(m.createdAt), attrs: { datetime: m.createdAt } }),
+      ]);
+      const who = mine ? null : el('span', { class: 'sender', text: m.senderName });
+      items.push(
+        el('li', { class: `msg${mine ? ' mine' : ''}`, attrs: { 'data-seq': String(m.sequenceId), 'data-sender': m.senderId, 'aria-label': `${mine ? 'You' : m.senderName}: ${m.messageType === 'IMAGE' ? 'photo' : m.content}` } }, [
+          el('div', {}, [who, body]),
+          meta,
+        ]),
+      );
+    }
+    for (const p of this.pending) {
+      const controls =
+        p.status === 'failed'
+          ? el('span', {}, [
+              el('span', { class: 'error', text: `Not sent: ${p.error ?? ''} ` }),
+              this.button('Retry', () => void this.deliver(p)),
+              this.button('Discard', () => {
+                this.pending = this.pending.filter((x) => x !== p);
+                this.render();
+              }),
+            ])
+          : el('span', { text: 'Sending…' });
+      items.push(
+        el('li', { class: `msg mine ${p.status === 'failed' ? 'failed' : 'pending'}`, attrs: { 'data-pending': p.messageId } }, [
+          el('div', { class: 'bubble', text: p.content }),
+          el('div', { class: 'meta' }, [controls]),
+        ]),
+      );
+    }
+    list.replaceChildren(...items);
+  }
+
+  private button(label: string, onClick: () => void): HTMLButtonElement {
+    const b = el('button', { text: label, attrs: { type: 'button' } });
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  private imageBubble(m: ChatMessage): HTMLElement {
+    const img = el('img', { attrs: { alt: `Photo from ${m.senderName}` } });
+    const url = m.fileUrl!;
+    let loading = this.images.get(url);
+    if (!loading) {
+      loading = this.deps.api.imageUrl(url);
+      this.images.set(url, loading);
+      loading.catch(() => this.images.delete(url));
+    }
+    const stick = this.nearBottom();
+    loading.then(
+      (src) => {
+        img.src = src;
+        if (stick) img.addEventListener('load', () => this.scrollToBottom(), { once: true });
+      },
+      () => img.replaceWith(el('div', { class: 'bubble error', text: 'Image unavailable' })),
+    );
+    return el('div', { class: 'photo' }, [img]);
+  }
+
+  private nearBottom(): boolean {
+    const s = byId('scroller');
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+
+  private scrollToBottom() {
+    const s = byId('scroller');
+    s.scrollTop = s.scrollHeight;
+  }
+}
