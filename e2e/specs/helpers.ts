@@ -37,16 +37,16 @@ export interface Side {
 }
 
 /** A browser context of its own (separate storage, as a second person's browser), signed in as `user`. */
-export async function openAs(browser: Browser, baseURL: string, user: User, testInfo: TestInfo, transport = 'stomp'): Promise<Side> {
+export async function openAs(browser: Browser, baseURL: string, user: User, testInfo: TestInfo, transport = 'stomp', query = ''): Promise<Side> {
   const context = await browser.newContext({ baseURL });
   const page = await context.newPage();
   page.on('pageerror', (err) => testInfo.annotations.push({ type: 'pageerror', description: `${user.name}: ${err.message}` }));
-  await signIn(page, user, transport);
+  await signIn(page, user, transport, query);
   return { user, context, page };
 }
 
-export async function signIn(page: Page, user: User, transport = 'stomp'): Promise<void> {
-  await page.goto('/');
+export async function signIn(page: Page, user: User, transport = 'stomp', query = ''): Promise<void> {
+  await page.goto(`/${query}`);
   const form = page.getByRole('form', { name: 'Sign in' });
   await form.getByLabel('User id').fill(user.userId);
   await form.getByLabel('Name').fill(user.name);

@@ -26,8 +26,11 @@ import type { ChatMessage, ChatRoomSummary, Identity, PresenceEvent, TypingEvent
 
 const PAGE_SIZE = 30;
 const CATCH_UP_SIZE = 100;
-/** The server keeps presence for CHAT_PRESENCE_TTL_MS (180 s by default); a ping every 60 s keeps it alive. */
-const PING_MS = 60_000;
+/**
+ * The server keeps presence for CHAT_PRESENCE_TTL_MS (180 s by default); a ping every 60 s keeps it alive.
+ * `?ping=<ms>` (at least 500) shortens it, so tests can count pings across reconnects.
+ */
+const PING_MS = Math.max(500, Number(new URLSearchParams(location.search).get('ping')) || 60_000);
 const TYPING_SEND_EVERY_MS = 2_500;
 const TYPING_IDLE_MS = 3_000;
 const TYPING_SHOW_MS = 6_000;
