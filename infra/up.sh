@@ -19,7 +19,13 @@ cat <<MSG
     Logs:       $SUNSU_LOGS/   (make logs)
     Stop:       make down
 
-  Sign in with a development identity (tokens signed with the development secret):
+  Chat in two browser windows (each tab signs in on its own):
+    1. open http://127.0.0.1:$port/ and sign in as user id 1001, name "Couple Kim", role couple
+    2. open it in a second window and sign in as 2002, "Planner Lee", planner
+    3. in the first window enter 2002 under "Partner user id" and press "Start chat"; the room
+       appears in the second window's list within seconds (or reload it)
+
+  Tokens for curl and STOMP clients (signed with the development secret):
     TOKEN=\$(node scripts/dev-token.ts 1001 "Couple Kim" couple)
     curl -H "Authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
          -d '{"plannerId":"2002"}' http://127.0.0.1:$port/api/chat/rooms

@@ -212,8 +212,7 @@ export class RoomView {
     const query = nextPageQuery(this.pager, PAGE_SIZE);
     if (!query) return;
     this.pager = { ...this.pager, loading: true };
-    const status = byId('history-status');
-    status.textContent = 'Loading messages…';
+    this.renderHistoryStatus();
     const scroller = byId('scroller');
     const first = this.messages.length === 0;
     const fromBottom = scroller.scrollHeight - scroller.scrollTop;
@@ -224,14 +223,13 @@ export class RoomView {
       this.messages = mergeMessages(this.messages, page.data);
       this.watchNewPartners();
       this.render();
-      status.textContent = this.pager.hasMore ? '' : this.messages.length ? 'Beginning of the conversation' : 'No messages yet. Say hello!';
       if (first) this.scrollToBottom();
       else scroller.scrollTop = scroller.scrollHeight - fromBottom;
       // Fill the viewport: a short first page leaves nothing to scroll, so no scroll would ever ask for more.
       if (this.pager.hasMore && scroller.scrollHeight <= scroller.clientHeight) void this.loadOlder();
     } catch (err) {
       this.pager = { ...this.pager, loading: false };
-      status.textContent = '';
+      this.renderHistoryStatus();
       if (!this.closed) byId('room-error').textContent = `Could not load messages: ${(err as Error).message}`;
     }
     show(byId('history-more'), this.pager.hasMore);
@@ -413,17 +411,31 @@ export class RoomView {
     byId<HTMLButtonElement>('image-cancel').disabled = this.uploading;
   }
 
+  private renderHistoryStatus() {
+    const text = this.pager.loading
+      ? 'Loading messages…'
+      : this.pager.hasMore
+        ? ''
+        : this.messages.length
+          ? 'Beginning of the conversation'
+          : 'No messages yet. Say hello!';
+    byId('history-status').textContent = text;
+  }
+
   private render() {
     if (this.closed) return;
+    this.renderHistoryStatus();
     const list = byId('messages');
     const participants = this.participantCount();
     const me = this.deps.me.userId;
     const items: HTMLElement[] = [];
     let day = '';
+    let previousSender = '';
     for (const m of this.messages) {
       const d = formatDay(m.createdAt);
       if (d && d !== day) {
         day = d;
+        previousSender = '';
         items.push(el('li', { class: 'day', text: d, attrs: { role: 'separator', 'aria-label': d } }));
       }
       const mine = m.senderId === me;
@@ -433,7 +445,9 @@ export class RoomView {
         unread > 0 ? el('span', { class: 'marker', text: String(unread), attrs: { 'aria-label': `not read by ${unread}`, title: `Not read by ${unread}` } }) : null,
         el('time', { text: formatClock(m.createdAt), attrs: { datetime: m.createdAt } }),
       ]);
-      const who = mine ? null : el('span', { class: 'sender', text: m.senderName });
+      // The sender's name heads each run of their messages.
+      const who = mine || previousSender === m.senderId ? null : el('span', { class: 'sender', text: m.senderName });
+      previousSender = m.senderId;
       items.push(
         el('li', { class: `msg${mine ? ' mine' : ''}`, attrs: { 'data-seq': String(m.sequenceId), 'data-sender': m.senderId, 'aria-label': `${mine ? 'You' : m.senderName}: ${m.messageType === 'IMAGE' ? 'photo' : m.content}` } }, [
           el('div', {}, [who, body]),
