@@ -127,6 +127,20 @@ test('image messages: preview and progress, shown on both sides; non-images are 
     await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(160);
     expect(await photo.getAttribute('src')).toMatch(/^blob:/);
   }
+  // A bigger image over a slow uplink: the progress bar shows the upload, then goes away with the preview.
+  const cdp = await a.context.newCDPSession(a.page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+  await picker.setInputFiles({ name: 'hall.png', mimeType: 'image/png', buffer: makePng(300, 300, 'noise') });
+  await preview.getByRole('button', { name: 'Send image' }).click();
+  const progress = preview.getByRole('progressbar', { name: 'Upload progress' });
+  await expect(progress).toBeVisible();
+  await expect(preview.getByRole('button', { name: 'Send image' })).toBeDisabled();
+  await expect(preview).toBeHidden({ timeout: 20_000 });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await expect(messages(b.page).getByRole('img', { name: 'Photo from Couple Han' })).toHaveCount(2);
+  // Too large for the limit: refused before any upload, with the sizes.
+  await picker.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(10 * 1024 * 1024 + 1) });
+  await expect(a.page.locator('#room-error')).toHaveText(/too large \(10\.0 MiB; the limit is 10\.0 MiB\)/);
   // Bytes that only claim to be an image are refused by the server, and the page says why.
   await picker.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('this is text, not a PNG') });
   await preview.getByRole('button', { name: 'Send image' }).click();

@@ -1,4 +1,5 @@
 /** Shared steps of the chat specs: users, sign-in through the page, rooms, and locators the specs select by. */
+import { randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 
@@ -86,7 +87,7 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string): 
 }
 
 /** A solid-colour PNG of w×h pixels, generated rather than stored (valid: signature, IHDR, IDAT, IEND, CRCs). */
-export function makePng(w: number, h: number, rgb: [number, number, number]): Buffer {
+export function makePng(w: number, h: number, rgb: [number, number, number] | 'noise'): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
     const len = Buffer.alloc(4);
@@ -99,7 +100,8 @@ export function makePng(w: number, h: number, rgb: [number, number, number]): Bu
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  // Noise does not compress: a big file from few lines.
+  const row = () => Buffer.concat([Buffer.from([0]), rgb === 'noise' ? randomBytes(w * 3) : Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: h }, row));
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }

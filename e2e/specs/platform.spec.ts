@@ -23,3 +23,16 @@ test('a bad sign-in is reported on the page, not thrown away', async ({ page }) 
   await form.getByRole('button', { name: 'Sign in' }).click();
   await expect(form.getByRole('alert')).toHaveText(/cannot be read/);
 });
+
+test('a token the server refuses brings the page back to sign-in with the reason', async ({ page, request }) => {
+  const res = await request.post('/dev/token', { data: { userId: '4242', name: 'Forger', role: 'couple' } });
+  const token = ((await res.json()) as { data: { token: string } }).data.token;
+  // Same claims, broken signature: readable by the page, refused by the server.
+  const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(43)}`;
+  await page.goto('/');
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByText('Sign in with a token instead').click();
+  await form.getByLabel('Token').fill(forged);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('form', { name: 'Sign in' }).getByRole('alert')).toHaveText(/no longer valid \(authentication failed: invalid token/);
+});

@@ -13,6 +13,7 @@ import { RoomView } from './room-view.ts';
 import type { Identity } from './types.ts';
 
 const SESSION_KEY = 'sunsu.session';
+const NOTICE_KEY = 'sunsu.notice';
 
 interface Session {
   token: string;
@@ -55,6 +56,7 @@ class ChatApp {
   private lobbyState: ConnectionState = 'connecting';
   private roomState: ConnectionState | null = null;
   private lastDetail = '';
+  onSignedOut: ((message: string) => void) | null = null;
 
   constructor(me: Identity, transport: TransportKind) {
     this.me = me;
@@ -72,6 +74,8 @@ class ChatApp {
       this.lobbyState = state;
       if (detail) this.lastDetail = detail;
       this.renderConnection();
+      // An expired or revoked token will not get better by reconnecting: back to sign-in, saying why.
+      if (detail?.startsWith('authentication failed')) this.onSignedOut?.(`Your sign-in is no longer valid (${detail}). Sign in again.`);
     });
   }
 
@@ -174,8 +178,16 @@ function main() {
   const begin = (session: Session) => {
     const me = identityOf(session.token);
     if (!me) return showSignIn('That token cannot be read.');
-    app = new ChatApp(me, transportOverride() ?? session.transport);
-    app.start();
+    const started = new ChatApp(me, transportOverride() ?? session.transport);
+    started.onSignedOut = (message) => {
+      started.onSignedOut = null;
+      sessionStorage.removeItem(SESSION_KEY);
+      // A fresh page load drops every listener and socket of the old session; the reason survives it.
+      sessionStorage.setItem(NOTICE_KEY, message);
+      void started.stop().finally(() => location.reload());
+    };
+    app = started;
+    started.start();
   };
 
   byId<HTMLFormElement>('signin-form').addEventListener('submit', (e) => {
@@ -211,8 +223,10 @@ function main() {
   window.addEventListener('pagehide', () => void app?.stop());
 
   const session = loadSession();
+  const notice = sessionStorage.getItem(NOTICE_KEY) ?? '';
+  sessionStorage.removeItem(NOTICE_KEY);
   if (session) begin(session);
-  else showSignIn();
+  else showSignIn(notice);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);

@@ -13,6 +13,7 @@ import {
   nextPageQuery,
   previewText,
   sortRooms,
+  unescapeHeader,
   unreadMarker,
 } from './logic.ts';
 import type { ChatMessage, ChatRoomSummary } from './types.ts';
@@ -146,5 +147,13 @@ describe('formatting', () => {
     const payload = Buffer.from(JSON.stringify({ sub: '7', name: '김 신부', role: 'couple' })).toString('base64url');
     expect(decodeClaims(`h.${payload}.s`)).toEqual({ sub: '7', name: '김 신부', role: 'couple' });
     expect(decodeClaims('nonsense')).toBeNull();
+  });
+});
+
+describe('STOMP header values', () => {
+  it('undoes STOMP 1.2 escaping and leaves plain text alone', () => {
+    expect(unescapeHeader('authentication failed\\c invalid token')).toBe('authentication failed: invalid token');
+    expect(unescapeHeader('a\\\\b\\nc')).toBe('a\\b\nc');
+    expect(unescapeHeader('plain: text')).toBe('plain: text');
   });
 });

@@ -158,3 +158,11 @@ export function decodeClaims(token: string): { sub?: string; name?: string; role
     return null;
   }
 }
+
+/**
+ * STOMP 1.2 header escaping (`\c` for ':' and so on). The server escapes ERROR frames also before CONNECTED, where
+ * stompjs does not unescape them; undoing it here is harmless for headers already unescaped (no backslashes left).
+ */
+export function unescapeHeader(value: string): string {
+  return value.replace(/\\([\\cnr])/g, (_m, c: string) => (c === 'c' ? ':' : c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
+}

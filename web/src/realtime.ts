@@ -6,6 +6,7 @@
 import { Client, ReconnectionTimeMode, type IMessage, type StompSubscription } from '@stomp/stompjs';
 import SockJS from 'sockjs-client';
 import { io, type Socket } from 'socket.io-client';
+import { unescapeHeader } from './logic.ts';
 import type { ChatMessage, PresenceEvent, ReadEvent, TypingEvent } from './types.ts';
 
 export type TransportKind = 'stomp' | 'sockjs' | 'socketio';
@@ -118,7 +119,7 @@ class StompRealtime extends BaseRealtime {
       },
       onStompError: (frame) => {
         const rid = frame.headers['receipt-id'];
-        const message = frame.headers.message ?? 'server error';
+        const message = unescapeHeader(frame.headers.message ?? 'server error');
         if (rid) this.settle(rid, new Error(message));
         this.setState('reconnecting', message);
       },

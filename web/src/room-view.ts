@@ -300,7 +300,9 @@ export class RoomView {
 
   private onPresence(e: PresenceEvent) {
     if (e.userId === this.deps.me.userId) return;
-    if (!this.partnerIds().includes(e.userId)) return;
+    // Socket.IO pushes the presence of every participant on room:enter, including ones not known here yet.
+    const partners = this.partnerIds();
+    if (partners.length && !partners.includes(e.userId)) return;
     this.setPresence(e.status);
   }
 
