@@ -274,3 +274,22 @@ for (const transport of ['sockjs', 'socketio'] as const) {
     await b.context.close();
   });
 }
+
+test("someone else's room is refused on the page without a reconnect loop", async ({ browser, request }, testInfo) => {
+  const couple = newUser('couple', 'Couple Yang');
+  const planner = newUser('planner', 'Planner Hwang');
+  const outsider = newUser('couple', 'Outsider');
+  const code = await createRoom(request, baseURL, couple, planner);
+  const o = await openAs(browser, baseURL, outsider, testInfo);
+  const sockets: string[] = [];
+  o.page.on('websocket', (ws) => sockets.push(ws.url()));
+  await o.page.goto(`/#/rooms/${code}`);
+  await expect(o.page.getByRole('alert').filter({ hasText: 'not a participant' })).toBeVisible();
+  await expect(o.page.getByRole('textbox', { name: 'Message' })).toBeDisabled();
+  await expect(o.page.getByRole('status', { name: 'Connection' })).toHaveText('Connected');
+  const opened = sockets.length;
+  await o.page.waitForTimeout(3_000);
+  // At most the one room connection that was refused; no new attempts every few seconds.
+  expect(sockets.length - opened).toBe(0);
+  await o.context.close();
+});

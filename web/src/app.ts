@@ -139,7 +139,8 @@ class ChatApp {
         transport: this.transport,
         summary: this.list.summary(code),
         onState: (state, detail) => {
-          this.roomState = state;
+          // A room given up on (closed) no longer counts for the page's connection status.
+          this.roomState = state === 'closed' ? null : state;
           if (detail) this.lastDetail = detail;
           this.renderConnection();
         },

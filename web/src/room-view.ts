@@ -3,7 +3,7 @@
  * read markers, partner presence, typing, text and image sends, and catch-up (`after=`) after every reconnect or
  * a gap in pushed sequences. Owns its own connection and ping timer; `close()` releases both.
  */
-import type { Api } from './api.ts';
+import { ApiError, type Api } from './api.ts';
 import { byId, el, show } from './dom.ts';
 import {
   afterPage,
@@ -72,8 +72,10 @@ export class RoomView {
   private selectedImage: { file: File; url: string } | null = null;
   private uploading = false;
   private closed = false;
+  private failed = false;
   private readonly abort = new AbortController();
   private presenceSubscribed: string[] = [];
+  private readonly rendered = new Map<string, HTMLElement>();
 
   constructor(deps: RoomViewDeps) {
     this.deps = deps;
@@ -106,6 +108,21 @@ export class RoomView {
     this.initial = this.loadOlder();
     this.bindControls();
     this.renderComposer();
+  }
+
+  /** A room that cannot be used (not a participant, unknown): say so and stop trying, no reconnect loop. */
+  private fail(message: string) {
+    byId('room-error').textContent = message;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+    this.pager = { ...this.pager, hasMore: false };
+    show(byId('history-more'), false);
+    byId('history-status').textContent = '';
+    for (const id of ['send-button', 'image-send']) byId<HTMLButtonElement>(id).disabled = true;
+    byId<HTMLTextAreaElement>('message-input').disabled = true;
+    byId<HTMLInputElement>('image-input').disabled = true;
+    this.failed = true;
+    void this.conn.stop();
   }
 
   async close() {
@@ -230,6 +247,9 @@ export class RoomView {
     } catch (err) {
       this.pager = { ...this.pager, loading: false };
       this.renderHistoryStatus();
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+        return this.fail(err.status === 403 ? 'You are not a participant of this chat.' : 'This chat does not exist.');
+      }
       if (!this.closed) byId('room-error').textContent = `Could not load messages: ${(err as Error).message}`;
     }
     show(byId('history-more'), this.pager.hasMore);
@@ -407,14 +427,19 @@ export class RoomView {
   }
 
   private renderComposer() {
+    if (this.failed) return;
     const connected = this.conn.state === 'connected';
+    byId<HTMLTextAreaElement>('message-input').disabled = false;
+    byId<HTMLInputElement>('image-input').disabled = false;
     byId<HTMLButtonElement>('send-button').disabled = !connected;
     byId<HTMLButtonElement>('image-send').disabled = this.uploading;
     byId<HTMLButtonElement>('image-cancel').disabled = this.uploading;
   }
 
   private renderHistoryStatus() {
-    const text = this.pager.loading
+    const text = this.failed
+      ? ''
+      : this.pager.loading
       ? 'Loading messages…'
       : this.pager.hasMore
         ? ''
@@ -424,13 +449,23 @@ export class RoomView {
     byId('history-status').textContent = text;
   }
 
+  /**
+   * Keyed rendering: each message keeps its element (an image is fetched and decoded once, and the live region
+   * does not announce old messages again); only what changed is touched, in place.
+   */
   private render() {
     if (this.closed) return;
     this.renderHistoryStatus();
-    const list = byId('messages');
     const participants = this.participantCount();
     const me = this.deps.me.userId;
-    const items: HTMLElement[] = [];
+    const desired: HTMLElement[] = [];
+    const keep = new Set<string>();
+    const cached = (key: string, build: () => HTMLElement) => {
+      keep.add(key);
+      let node = this.rendered.get(key);
+      if (!node) this.rendered.set(key, (node = build()));
+      return node;
+    };
     let day = '';
     let previousSender = '';
     for (const m of this.messages) {
@@ -438,45 +473,68 @@ export class RoomView {
       if (d && d !== day) {
         day = d;
         previousSender = '';
-        items.push(el('li', { class: 'day', text: d, attrs: { role: 'separator', 'aria-label': d } }));
+        desired.push(cached(`d:${d}`, () => el('li', { class: 'day', text: d, attrs: { role: 'separator', 'aria-label': d } })));
       }
       const mine = m.senderId === me;
-      const unread = unreadMarker(participants, m.readBy);
-      const body = m.messageType === 'IMAGE' && m.fileUrl ? this.imageBubble(m) : el('div', { class: 'bubble', text: m.content });
-      const meta = el('div', { class: 'meta' }, [
-        unread > 0 ? el('span', { class: 'marker', text: String(unread), attrs: { 'aria-label': `not read by ${unread}`, title: `Not read by ${unread}` } }) : null,
-        el('time', { text: formatClock(m.createdAt), attrs: { datetime: m.createdAt } }),
-      ]);
       // The sender's name heads each run of their messages.
-      const who = mine || previousSender === m.senderId ? null : el('span', { class: 'sender', text: m.senderName });
+      const showWho = !mine && previousSender !== m.senderId;
       previousSender = m.senderId;
-      items.push(
+      const node = cached(`m:${m.sequenceId}`, () =>
         el('li', { class: `msg${mine ? ' mine' : ''}`, attrs: { 'data-seq': String(m.sequenceId), 'data-sender': m.senderId, 'aria-label': `${mine ? 'You' : m.senderName}: ${m.messageType === 'IMAGE' ? 'photo' : m.content}` } }, [
-          el('div', {}, [who, body]),
-          meta,
+          el('div', { class: 'content' }, [m.messageType === 'IMAGE' && m.fileUrl ? this.imageBubble(m) : el('div', { class: 'bubble', text: m.content })]),
+          el('div', { class: 'meta' }),
         ]),
       );
+      this.updateMessage(node, m, unreadMarker(participants, m.readBy), showWho);
+      desired.push(node);
     }
-    for (const p of this.pending) {
-      const controls =
-        p.status === 'failed'
-          ? el('span', {}, [
-              el('span', { class: 'error', text: `Not sent: ${p.error ?? ''} ` }),
-              this.button('Retry', () => void this.deliver(p)),
-              this.button('Discard', () => {
-                this.pending = this.pending.filter((x) => x !== p);
-                this.render();
-              }),
-            ])
-          : el('span', { text: 'Sending…' });
-      items.push(
-        el('li', { class: `msg mine ${p.status === 'failed' ? 'failed' : 'pending'}`, attrs: { 'data-pending': p.messageId } }, [
-          el('div', { class: 'bubble', text: p.content }),
-          el('div', { class: 'meta' }, [controls]),
-        ]),
-      );
+    for (const p of this.pending) desired.push(cached(`p:${p.messageId}:${p.status}`, () => this.pendingItem(p)));
+
+    const list = byId('messages');
+    let cursor = list.firstElementChild;
+    for (const node of desired) {
+      if (node === cursor) cursor = cursor.nextElementSibling;
+      else list.insertBefore(node, cursor);
     }
-    list.replaceChildren(...items);
+    while (cursor) {
+      const next = cursor.nextElementSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    for (const key of this.rendered.keys()) if (!keep.has(key)) this.rendered.delete(key);
+  }
+
+  /** The parts of a message that change after it arrived: the sender label and the read marker. */
+  private updateMessage(node: HTMLElement, m: ChatMessage, unread: number, showWho: boolean) {
+    const content = node.firstElementChild as HTMLElement;
+    const who = content.querySelector('.sender');
+    if (showWho && !who) content.prepend(el('span', { class: 'sender', text: m.senderName }));
+    if (!showWho && who) who.remove();
+    if (node.dataset.unread === String(unread)) return;
+    node.dataset.unread = String(unread);
+    const meta = node.lastElementChild as HTMLElement;
+    meta.replaceChildren(
+      ...(unread > 0 ? [el('span', { class: 'marker', text: String(unread), attrs: { 'aria-label': `not read by ${unread}`, title: `Not read by ${unread}` } })] : []),
+      el('time', { text: formatClock(m.createdAt), attrs: { datetime: m.createdAt } }),
+    );
+  }
+
+  private pendingItem(p: Pending): HTMLElement {
+    const controls =
+      p.status === 'failed'
+        ? el('span', {}, [
+            el('span', { class: 'error', text: `Not sent: ${p.error ?? ''} ` }),
+            this.button('Retry', () => void this.deliver(p)),
+            this.button('Discard', () => {
+              this.pending = this.pending.filter((x) => x !== p);
+              this.render();
+            }),
+          ])
+        : el('span', { text: 'Sending…' });
+    return el('li', { class: `msg mine ${p.status === 'failed' ? 'failed' : 'pending'}`, attrs: { 'data-pending': p.messageId } }, [
+      el('div', { class: 'bubble', text: p.content }),
+      el('div', { class: 'meta' }, [controls]),
+    ]);
   }
 
   private button(label: string, onClick: () => void): HTMLButtonElement {
