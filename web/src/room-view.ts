@@ -407,13 +407,16 @@ export class RoomView {
     this.renderComposer();
     try {
       await this.deps.api.uploadImage(this.code, selected.file, crypto.randomUUID(), (f) => {
-        progress.value = f;
+        if (!this.closed) progress.value = f;
       });
       this.uploading = false;
+      // The user may have moved to another room meanwhile: the shared composer is that room's now.
+      if (this.closed) return URL.revokeObjectURL(selected.url);
       this.clearSelectedImage();
       byId('room-error').textContent = '';
     } catch (err) {
       this.uploading = false;
+      if (this.closed) return URL.revokeObjectURL(selected.url);
       show(progress, false);
       byId('room-error').textContent = `The image was not sent: ${(err as Error).message}`;
     }
