@@ -12,6 +12,7 @@ import {
   mergeMessages,
   nextPageQuery,
   previewText,
+  roomTitle,
   sortRooms,
   unescapeHeader,
   unreadMarker,
@@ -155,5 +156,21 @@ describe('STOMP header values', () => {
     expect(unescapeHeader('authentication failed\\c invalid token')).toBe('authentication failed: invalid token');
     expect(unescapeHeader('a\\\\b\\nc')).toBe('a\\b\nc');
     expect(unescapeHeader('plain: text')).toBe('plain: text');
+  });
+});
+
+describe('room titles', () => {
+  it('names the partner of a 1:1 room, the others of a group, or the room', () => {
+    expect(roomTitle(room('abcdef0123', { chatPartnerName: 'Planner Lee' }), '1', 'abcdef0123')).toBe('Planner Lee');
+    const group = room('abcdef0123', {
+      chatPartnerName: null,
+      participants: [
+        { userId: '1', name: 'Me', avatarUrl: null },
+        { userId: '2', name: 'Do', avatarUrl: null },
+        { userId: '3', name: 'Ra', avatarUrl: null },
+      ],
+    });
+    expect(roomTitle(group, '1', 'abcdef0123')).toBe('Do, Ra');
+    expect(roomTitle(undefined, '1', 'abcdef0123')).toBe('Room abcdef01');
   });
 });

@@ -166,3 +166,10 @@ export function decodeClaims(token: string): { sub?: string; name?: string; role
 export function unescapeHeader(value: string): string {
   return value.replace(/\\([\\cnr])/g, (_m, c: string) => (c === 'c' ? ':' : c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
 }
+
+/** Display name of a room: the partner in 1:1 rooms, the other participants in groups. */
+export function roomTitle(room: ChatRoomSummary | undefined, me: string, code: string): string {
+  if (room?.chatPartnerName) return room.chatPartnerName;
+  const others = room?.participants.filter((p) => p.userId !== me).map((p) => p.name) ?? [];
+  return others.length ? others.join(', ') : `Room ${code.slice(0, 8)}`;
+}

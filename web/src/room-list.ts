@@ -5,7 +5,7 @@
  */
 import { ApiError, type Api } from './api.ts';
 import { byId, el, show } from './dom.ts';
-import { applyRoomMessage, formatListTime, previewText, sortRooms } from './logic.ts';
+import { applyRoomMessage, formatListTime, previewText, roomTitle, sortRooms } from './logic.ts';
 import type { Realtime } from './realtime.ts';
 import type { ChatMessage, ChatRoomSummary, Identity } from './types.ts';
 
@@ -18,13 +18,6 @@ export interface RoomListDeps {
   lobby: Realtime;
   activeRoom(): string | null;
   onRoomsChanged(): void;
-}
-
-/** Display name of a room: the partner in 1:1 rooms, the other participants in groups. */
-export function roomTitle(room: ChatRoomSummary | undefined, me: string, code: string): string {
-  if (room?.chatPartnerName) return room.chatPartnerName;
-  const others = room?.participants.filter((p) => p.userId !== me).map((p) => p.name) ?? [];
-  return others.length ? others.join(', ') : `Room ${code.slice(0, 8)}`;
 }
 
 export class RoomList {
@@ -219,5 +212,6 @@ export class RoomList {
     badge.textContent = String(total);
     badge.setAttribute('aria-label', `${total} unread in all chats`);
     show(badge, total > 0);
+    document.title = total > 0 ? `(${total}) Sunsu Chat` : 'Sunsu Chat';
   }
 }

@@ -17,11 +17,11 @@ import {
   lastSequence,
   mergeMessages,
   nextPageQuery,
+  roomTitle,
   unreadMarker,
   type PagerState,
 } from './logic.ts';
 import { createRealtime, type ConnectionState, type Realtime, type TransportKind } from './realtime.ts';
-import { roomTitle } from './room-list.ts';
 import type { ChatMessage, ChatRoomSummary, Identity, PresenceEvent, TypingEvent } from './types.ts';
 
 const PAGE_SIZE = 30;
