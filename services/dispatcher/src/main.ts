@@ -6,7 +6,8 @@ import { createKafkaBus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
-import { PresenceStore, ReadStateStore } from '@sunsu/room-state';
+import { PresenceStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
+import { createDatabase, lastReadsOfRoom, participantsOfRoom } from '@sunsu/db';
 import { DispatcherEnv } from './config.ts';
 import { createDispatcherMetrics } from './metrics.ts';
 import { PersistStage } from './persist/persist-stage.ts';
@@ -29,6 +30,7 @@ if (topicResult.created.length || topicResult.grown.length) logger.info(topicRes
 for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
 
 const stages: { stop(): Promise<void>; joined(): boolean }[] = [];
+const closers: (() => Promise<void>)[] = [];
 const sessionTimeoutMs = config.CHAT_KAFKA_SESSION_TIMEOUT_MS;
 if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
   const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics, sessionTimeoutMs });
@@ -37,8 +39,15 @@ if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
   const presence = new PresenceStore(redis, 0);
-  const reads = new ReadStateStore(redis);
+  // Postgres only hydrates what Redis lost (participants, last-read positions); the hot path never reads it.
+  const database = createDatabase(config.CHAT_POSTGRES_URL, { max: 4 });
+  closers.push(() => database.close());
+  const reads = new ReadStateStore(redis, { lastReads: (room) => lastReadsOfRoom(database.db, room), meta: async () => null });
+  const members = new RoomMembers(redis, (room) => participantsOfRoom(database.db, room));
+  // Only scores move here; a user's complete order is rebuilt by chat-server when it reads the list.
+  const order = new RoomOrder(redis, async () => []);
   const roomState = {
+    roomActivity: async (room: string, atMs: number) => order.touch(room, (await members.of(room)) ?? [], atMs),
     onlineUsers: (room: string) => presence.onlineUsers(room),
     advanceLastRead: (room: string, user: string, seq: number) => reads.advanceLastRead(room, user, seq),
     lastReads: (room: string) => reads.lastReads(room),
@@ -81,7 +90,7 @@ async function shutdown(signal: string) {
   setTimeout(() => process.exit(1), 20_000).unref();
   // Leaving the groups normally takes milliseconds; a join in progress can hold it, so it is bounded.
   await Promise.race([Promise.allSettled(stages.map((s) => s.stop())), new Promise((r) => setTimeout(r, 8000))]);
-  await Promise.allSettled([kafkaAdmin.close(), archive.close()]);
+  await Promise.allSettled([kafkaAdmin.close(), archive.close(), ...closers.map((close) => close())]);
   redis.disconnect();
   http.close();
   logger.info('stopped');
