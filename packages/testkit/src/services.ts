@@ -95,23 +95,30 @@ export const FAST_SEND_LIMITS = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_
 export interface Platform {
   chat: RunningService[];
   dispatcher: RunningService;
+  /** Present when started with `syncer: true`. */
+  syncer?: RunningService;
   stop(): Promise<void>;
 }
 
 /** N chat-server processes and one dispatcher, started together, named `<prefix>-chat-<i>` / `<prefix>-dispatcher`. */
 export async function startPlatform(
   prefix: string,
-  options: { chatServers?: number; chatEnv?: Record<string, string>; dispatcherEnv?: Record<string, string> } = {},
+  options: { chatServers?: number; chatEnv?: Record<string, string>; dispatcherEnv?: Record<string, string>; syncer?: boolean; syncerEnv?: Record<string, string>; env?: Record<string, string> } = {},
 ): Promise<Platform> {
   const count = options.chatServers ?? 1;
+  const env = options.env ?? {};
   const started = await Promise.all([
-    startService('dispatcher', `${prefix}-dispatcher`, options.dispatcherEnv),
-    ...Array.from({ length: count }, (_, i) => startService('chat-server', `${prefix}-chat-${i + 1}`, options.chatEnv)),
+    startService('dispatcher', `${prefix}-dispatcher`, { ...env, ...options.dispatcherEnv }),
+    ...Array.from({ length: count }, (_, i) => startService('chat-server', `${prefix}-chat-${i + 1}`, { ...env, ...options.chatEnv })),
   ]);
-  const [dispatcher, ...chat] = started as [RunningService, ...RunningService[]];
+  // Each platform gets its own flush queue, so a developer's running syncer never takes its jobs.
+  if (options.syncer) started.push(await startService('syncer', `${prefix}-syncer`, { CHAT_SYNC_QUEUE: `sync-${prefix}`, ...env, ...options.syncerEnv }));
+  const [dispatcher, ...rest] = started as [RunningService, ...RunningService[]];
+  const chat = rest.slice(0, count);
   return {
     chat,
     dispatcher,
+    ...(options.syncer ? { syncer: rest[count]! } : {}),
     async stop() {
       await Promise.allSettled(started.map((s) => s.stop()));
     },

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
 import { loadConfig } from '@sunsu/config';
 import { allTopics } from '@sunsu/contracts';
 import { connectArchive } from '@sunsu/archive';
 import { createKafkaBus } from '@sunsu/kafka';
-import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
+import { createLogger, createMetricsRegistry, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
 import { PresenceStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
@@ -59,27 +58,21 @@ if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
 }
 
 let stopping = false;
-const http = createServer((req, res) => {
-  void (async () => {
-    if (req.url === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.url === '/readyz') {
-      const report = await runReadiness({
-        redis: async () => void (await redis.ping()),
-        kafka: async () => void (await kafkaAdmin.listTopics()),
-        mongodb: async () => void (await archive.connection.db!.admin().ping()),
-        // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
-        'consumer-groups': async () => {
-          if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
-        },
-      });
-      const ready = report.ready && !stopping;
-      return res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...report, ready }));
-    }
-    if (req.url === '/metrics') return res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":404,"message":"not found"}');
-  })();
+const http = await startOpsServer({
+  host: config.CHAT_DISPATCHER_HTTP_HOST,
+  port: config.CHAT_DISPATCHER_HTTP_PORT,
+  registry,
+  accepting: () => !stopping,
+  checks: {
+    redis: async () => void (await redis.ping()),
+    kafka: async () => void (await kafkaAdmin.listTopics()),
+    mongodb: async () => void (await archive.connection.db!.admin().ping()),
+    // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
+    'consumer-groups': async () => {
+      if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
+    },
+  },
 });
-http.listen(config.CHAT_DISPATCHER_HTTP_PORT, config.CHAT_DISPATCHER_HTTP_HOST);
 logger.info({ stages: config.CHAT_DISPATCHER_STAGES, port: config.CHAT_DISPATCHER_HTTP_PORT }, 'dispatcher running');
 
 /** Leave the consumer groups cleanly (partitions move at once instead of after the session timeout). */
