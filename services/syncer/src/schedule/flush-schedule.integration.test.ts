@@ -56,4 +56,18 @@ describe('flush schedule', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(runs).toBeGreaterThanOrEqual(3);
   });
+
+  it('re-creates its schedule when Redis lost it', async () => {
+    const queueName = uniqueName('flush');
+    let runs = 0;
+    schedules.push(await startFlushSchedule({ queueName, connection, intervalMs: 100, logger, run: async () => void runs++ }));
+    await new Promise((r) => setTimeout(r, 500));
+    const { createRedis } = await import('@sunsu/redis');
+    const redis = createRedis(connection.url);
+    await redis.flushdb();
+    redis.disconnect();
+    const before = runs;
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(runs).toBeGreaterThan(before + 3);
+  });
 });

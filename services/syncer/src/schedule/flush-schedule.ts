@@ -26,9 +26,24 @@ const SCHEDULER_ID = 'flush';
  */
 export async function startFlushSchedule(options: FlushScheduleOptions): Promise<FlushSchedule> {
   const queue = new Queue(options.queueName, { connection: options.connection });
-  await queue.setGlobalConcurrency(1);
   const jobOptions = { removeOnComplete: 100, removeOnFail: 500 };
-  await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'flush', opts: jobOptions });
+  const ensureScheduled = async () => {
+    await queue.setGlobalConcurrency(1);
+    if (!(await queue.getJobScheduler(SCHEDULER_ID))) {
+      await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'flush', opts: jobOptions });
+      return true;
+    }
+    return false;
+  };
+  await ensureScheduled();
+  // The schedule itself lives in Redis: if Redis lost its data (restart without persistence, FLUSHALL), the
+  // flushes would silently stop. Re-create it whenever it is gone.
+  const watchdog = setInterval(() => {
+    ensureScheduled()
+      .then((recreated) => recreated && options.logger.warn('flush schedule was missing in Redis (data loss?): re-created'))
+      .catch((err: Error) => options.logger.warn({ err: err.message }, 'checking the flush schedule failed'));
+  }, Math.max(options.intervalMs, 2000));
+  watchdog.unref();
   const worker = new Worker(options.queueName, () => options.run(), { connection: options.connection, concurrency: 1 });
   worker.on('failed', (job, err) => options.logger.warn({ job: job?.id, err: err.message }, 'flush run failed; the next run retries'));
   worker.on('error', (err) => options.logger.warn({ err: err.message }, 'flush worker error'));
@@ -37,6 +52,7 @@ export async function startFlushSchedule(options: FlushScheduleOptions): Promise
       await queue.add('flush', {}, jobOptions);
     },
     async close() {
+      clearInterval(watchdog);
       // Waits for a running flush to finish, so a deploy never cuts a batch in half (it would resume anyway).
       await worker.close();
       await queue.close();
