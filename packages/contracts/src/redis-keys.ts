@@ -19,6 +19,8 @@ export const redisKeys = {
   roomLastRead: (code: string) => `${room(code)}:last-read`,
   /** HASH connectionId -> "userId|serverId" for presence, one entry per connection, with per-entry expiry. */
   roomPresence: (code: string) => `${room(code)}:presence`,
+  /** ZSET room code -> when its earliest presence entry expires: what the presence sweeper visits. */
+  presenceDue: () => 'chat:presence:due',
   /** ZSET serverId -> expiry ms: chat-server instances holding subscribers of the room (routing registry). */
   roomRoutes: (code: string) => `${room(code)}:routes`,
   /** ZSET of a user's room codes, score = last message time (ms). */

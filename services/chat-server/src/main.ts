@@ -14,6 +14,7 @@ import { createHighestSequence } from './adapters/highest-sequence.ts';
 import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
 import { DeliveryHub } from './delivery/hub.ts';
 import { RoomEvents } from './domain/room-events.ts';
+import { PresenceSweeper } from './domain/presence-sweeper.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { registerImageRoutes } from './http/images.ts';
@@ -65,7 +66,10 @@ const readPort = {
   advanceLastRead: (room: string, user: string, seq: number) => readState.advanceLastRead(room, user, seq),
   latestSequence: (room: string) => newestSequence(archive.messages, room),
 };
-const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), readPort, config.CHAT_SERVER_ID);
+const presence = new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS);
+const roomEvents = new RoomEvents(routes, inboxWriter, presence, readPort, config.CHAT_SERVER_ID);
+const presenceSweeper = new PresenceSweeper(presence, (room, push) => roomEvents.pushToRoom(room, push), logger);
+presenceSweeper.start(config.CHAT_PRESENCE_SWEEP_MS);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const storage =
   config.CHAT_STORAGE === 's3'
@@ -147,6 +151,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.CHAT_SHUTDOWN_GRACE_MS);
   force.unref();
+  presenceSweeper.stop();
   await stomp.drain();
   await socketIo.drain();
   await sockJs.drain();

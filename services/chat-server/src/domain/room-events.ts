@@ -105,7 +105,8 @@ export class RoomEvents implements RoomEventHandler {
     }
   }
 
-  private async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
+  /** Push to every instance holding the room (routing registry → inboxes). */
+  async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
     const servers = (await this.routes.liveServers([roomCode])).get(roomCode) ?? [];
     await this.inbox.deliver(new Map(servers.map((s) => [s, [push]])));
   }
