@@ -2,7 +2,7 @@ import { loadConfig } from '@sunsu/config';
 import { allTopics } from '@sunsu/contracts';
 import { connectArchive } from '@sunsu/archive';
 import { createKafkaBus } from '@sunsu/kafka';
-import { createLogger, createMetricsRegistry, startOpsServer } from '@sunsu/observability';
+import { createLogger, createMetricsRegistry, onShutdownSignals, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
 import { PresenceStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
@@ -76,18 +76,11 @@ const http = await startOpsServer({
 logger.info({ stages: config.CHAT_DISPATCHER_STAGES, port: config.CHAT_DISPATCHER_HTTP_PORT }, 'dispatcher running');
 
 /** Leave the consumer groups cleanly (partitions move at once instead of after the session timeout). */
-async function shutdown(signal: string) {
-  if (stopping) return;
+onShutdownSignals(logger, async () => {
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => process.exit(1), 20_000).unref();
   // Leaving the groups normally takes milliseconds; a join in progress can hold it, so it is bounded.
   await Promise.race([Promise.allSettled(stages.map((s) => s.stop())), new Promise((r) => setTimeout(r, 8000))]);
   await Promise.allSettled([kafkaAdmin.close(), archive.close(), ...closers.map((close) => close())]);
   redis.disconnect();
   http.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});

@@ -1,6 +1,6 @@
 import { loadConfig } from '@sunsu/config';
 import { createDatabase, quarantine, writeLastReads, writeRoomMetas } from '@sunsu/db';
-import { createLogger, createMetricsRegistry, startOpsServer } from '@sunsu/observability';
+import { createLogger, createMetricsRegistry, onShutdownSignals, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { SyncerEnv } from './config.ts';
 import { createSyncerMetrics } from './metrics.ts';
@@ -60,17 +60,10 @@ const http = await startOpsServer({
 });
 logger.info({ port: config.CHAT_SYNCER_HTTP_PORT, intervalMs: config.CHAT_SYNC_INTERVAL_MS, queue: config.CHAT_SYNC_QUEUE }, 'syncer running');
 
-async function shutdown(signal: string) {
-  if (stopping) return;
+onShutdownSignals(logger, async () => {
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => process.exit(1), 20_000).unref();
   await schedule.close().catch((err: Error) => logger.warn({ err: err.message }, 'closing the schedule failed'));
   await database.close().catch(() => undefined);
   redis.disconnect();
   http.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});
