@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 
-.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle dead-letters replay-dead-letters
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle bench-rooms dead-letters replay-dead-letters
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: ## load benchmark against `make up`: 1,000 STOMP connections, 1,000 msg/s
 
 bench-sweep: ## rate sweep: highest rate with 0 loss and p99 < 250 ms
 	@node bench/src/load.ts --connections 1000 --sweep $(or $(RATES),500,1000,2000,3000,5000,7500) --duration 15
+
+bench-rooms: ## room-list benchmark: GET /api/chat/rooms warm and after Redis lost the room state (20 users × 50 rooms)
+	@node bench/src/room-list.ts $(BENCH_ARGS)
 
 bench-idle: ## memory per idle authenticated STOMP connection (15,000 connections, one subscription each)
 	@ulimit -n 20000 && node bench/src/load.ts --idle $(or $(CONNECTIONS),15000)

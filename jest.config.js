@@ -15,6 +15,6 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.integration\\.test\\.ts$'] },
     // Hooks start and stop real processes: they get the same generous default as tests.
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30, testTimeout: 60_000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30, testTimeout: 60_000, setupFilesAfterEnv: ['<rootDir>/tests/integration-setup.ts'] },
   ],
 };

@@ -27,7 +27,7 @@ describe('presence', () => {
   const open: TestStompClient[] = [];
 
   beforeAll(async () => {
-    platform = await startPlatform('it-presence', { chatServers: 2, chatEnv: { CHAT_PRESENCE_TTL_MS: String(TTL_MS) } });
+    platform = await startPlatform('it-presence', { chatServers: 2, chatEnv: { CHAT_PRESENCE_TTL_MS: String(TTL_MS), CHAT_PRESENCE_SWEEP_MS: '300' } });
     [s1, s2] = platform.chat as [RunningService, RunningService];
     redis = createRedis(infra().CHAT_REDIS_URL);
   });
@@ -74,17 +74,21 @@ describe('presence', () => {
     void b;
   }, 60_000);
 
-  it('re-creates an expired presence on the next ping, without reconnecting', async () => {
+  it('announces offline when presence expires without a disconnect, and re-creates it on the next ping', async () => {
     const { b, tb, room, statuses } = await scenario();
     const tab = await connectStomp(s2.url, tb);
     open.push(tab);
     await tab.send(`/app/presence/${room}`, { userId: b }); // the legacy body form is accepted when it names the caller
     await waitFor(() => statuses().length >= 1, 10_000);
-    await new Promise((r) => setTimeout(r, TTL_MS + 500)); // no ping: the record expires
+    // No ping (a sleeping laptop, a silently dropped network): the record expires and the partner is told once.
+    await waitFor(() => statuses().length >= 2, TTL_MS + 5000);
+    expect(statuses()).toEqual(['online', 'offline']);
     expect(await redis.zcount(`chat:{${room}}:presence`, Date.now(), '+inf')).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(statuses()).toEqual(['online', 'offline']); // swept by one of the two servers only
     await tab.send(`/app/presence/ping/${room}`, {});
-    await waitFor(() => statuses().length >= 2, 10_000);
-    expect(statuses()).toEqual(['online', 'online']);
+    await waitFor(() => statuses().length >= 3, 10_000);
+    expect(statuses()).toEqual(['online', 'offline', 'online']);
     expect(await redis.zcount(`chat:{${room}}:presence`, Date.now(), '+inf')).toBe(1);
   }, 60_000);
 

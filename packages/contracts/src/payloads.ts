@@ -35,3 +35,33 @@ export type RoomPush =
   | { kind: 'read'; roomCode: string; userId: string; lastReadSequenceId: number }
   | { kind: 'typing'; roomCode: string; userId: string; typing: boolean }
   | { kind: 'presence'; roomCode: string; userId: string; status: 'online' | 'offline' };
+
+/** An image message's preview in room lists (its `content` is a file name, not something to show). */
+export const IMAGE_PREVIEW = '[Image]';
+
+export function previewOf(messageType: 'TEXT' | 'IMAGE', content: string): string {
+  return messageType === 'IMAGE' ? IMAGE_PREVIEW : content;
+}
+
+/** One entry of `GET /api/chat/rooms` (api-contract.md); partner fields describe the other user of a 1:1 room. */
+export interface ChatRoomSummary {
+  chatRoomCode: string;
+  participants: { userId: string; name: string; avatarUrl: string | null }[];
+  chatPartnerId: string | null;
+  chatPartnerName: string;
+  avatarUrl: string | null;
+  lastMessage: string;
+  lastMessageType: 'TEXT' | 'IMAGE' | null;
+  lastMessageAt: string;
+  lastSequenceId: number;
+  unreadCount: number;
+}
+
+/** Body of `PUT /api/users/{userId}` (service tokens only). */
+export const UpsertProfileBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    avatarUrl: z.url().max(2048).nullable().optional(),
+    role: z.enum(['couple', 'planner', 'admin', 'service']),
+  })
+  .strict();

@@ -19,16 +19,31 @@ export const redisKeys = {
   roomLastRead: (code: string) => `${room(code)}:last-read`,
   /** HASH connectionId -> "userId|serverId" for presence, one entry per connection, with per-entry expiry. */
   roomPresence: (code: string) => `${room(code)}:presence`,
+  /** ZSET room code -> when its earliest presence entry expires: what the presence sweeper visits. */
+  presenceDue: () => 'chat:presence:due',
   /** ZSET serverId -> expiry ms: chat-server instances holding subscribers of the room (routing registry). */
   roomRoutes: (code: string) => `${room(code)}:routes`,
   /** ZSET of a user's room codes, score = last message time (ms). */
   userRooms: (userId: string) => `${user(userId)}:rooms`,
   /** HASH: name, avatarUrl, role. */
   userProfile: (userId: string) => `${user(userId)}:profile`,
-  /** SET of room codes whose meta changed since the last flush to Postgres. */
-  dirtyRoomMeta: () => 'chat:dirty:room-meta',
+  /**
+   * ZSET snapshot of a user's room order taken by the first page of a room-list walk; later pages read the
+   * snapshot, so rooms moving while a client pages are neither missed nor repeated. Short-lived.
+   */
+  userRoomsSnapshot: (userId: string, snapshotId: string) => `${user(userId)}:rooms:snap:${snapshotId}`,
+  /**
+   * Write-back bookkeeping of the syncer. All of it shares the `{dirty}` hash tag so one script can move
+   * entries between the sets atomically (one cluster slot).
+   * SET of room codes whose meta changed since the last flush to Postgres.
+   */
+  dirtyRoomMeta: () => 'chat:{dirty}:room-meta',
   /** SET of "code|userId" whose last-read changed since the last flush. */
-  dirtyLastRead: () => 'chat:dirty:last-read',
+  dirtyLastRead: () => 'chat:{dirty}:last-read',
+  /** SET of entries taken by the flush that is running (or crashed): recovered by the next flush. */
+  dirtyInFlight: (kind: 'room-meta' | 'last-read') => `chat:{dirty}:${kind}:in-flight`,
+  /** HASH entry -> "attempts|notBeforeMs" for entries whose write failed (retry with backoff, then quarantine). */
+  dirtyAttempts: (kind: 'room-meta' | 'last-read') => `chat:{dirty}:${kind}:attempts`,
   /** STREAM of pushes addressed to one chat-server instance (unicast delivery channel). */
   serverInbox: (serverId: string) => `chat:server:{${serverId}}:inbox`,
 } as const;

@@ -1,2 +1,5 @@
 export * from './presence-store.ts';
 export * from './read-state.ts';
+export * from './members.ts';
+export * from './room-order.ts';
+export * from './profiles.ts';

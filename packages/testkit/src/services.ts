@@ -28,13 +28,22 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Children still running when the test process exits (a timed-out hook, --forceExit) are killed with it. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+type ServiceName = 'chat-server' | 'dispatcher' | 'syncer';
+const PORT_VARS: Record<ServiceName, string> = { 'chat-server': 'CHAT_HTTP_PORT', dispatcher: 'CHAT_DISPATCHER_HTTP_PORT', syncer: 'CHAT_SYNCER_HTTP_PORT' };
+
 /**
  * Start one of the platform's services as its own process (exactly as in production: `node src/main.ts`) and
  * wait until its /readyz answers 200. Logs go to .run/logs/test-<name>.log.
  */
-export async function startService(service: 'chat-server' | 'dispatcher', name: string, env: Record<string, string> = {}): Promise<RunningService> {
+export async function startService(service: ServiceName, name: string, env: Record<string, string> = {}): Promise<RunningService> {
   const port = await freePort();
-  const portVar = service === 'chat-server' ? 'CHAT_HTTP_PORT' : 'CHAT_DISPATCHER_HTTP_PORT';
+  const portVar = PORT_VARS[service];
   mkdirSync(`${ROOT}.run/logs`, { recursive: true });
   const log = createWriteStream(`${ROOT}.run/logs/test-${name}.log`, { flags: 'a' });
   const child = spawn(process.execPath, ['src/main.ts'], {
@@ -42,6 +51,8 @@ export async function startService(service: 'chat-server' | 'dispatcher', name: 
     env: { ...process.env, NODE_OPTIONS: '', CHAT_SERVER_ID: name, [portVar]: String(port), LOG_LEVEL: 'info', CHAT_KAFKA_SESSION_TIMEOUT_MS: '6000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -84,23 +95,30 @@ export const FAST_SEND_LIMITS = { CHAT_STOMP_SEND_RATE: '5000', CHAT_STOMP_SEND_
 export interface Platform {
   chat: RunningService[];
   dispatcher: RunningService;
+  /** Present when started with `syncer: true`. */
+  syncer?: RunningService;
   stop(): Promise<void>;
 }
 
 /** N chat-server processes and one dispatcher, started together, named `<prefix>-chat-<i>` / `<prefix>-dispatcher`. */
 export async function startPlatform(
   prefix: string,
-  options: { chatServers?: number; chatEnv?: Record<string, string>; dispatcherEnv?: Record<string, string> } = {},
+  options: { chatServers?: number; chatEnv?: Record<string, string>; dispatcherEnv?: Record<string, string>; syncer?: boolean; syncerEnv?: Record<string, string>; env?: Record<string, string> } = {},
 ): Promise<Platform> {
   const count = options.chatServers ?? 1;
+  const env = options.env ?? {};
   const started = await Promise.all([
-    startService('dispatcher', `${prefix}-dispatcher`, options.dispatcherEnv),
-    ...Array.from({ length: count }, (_, i) => startService('chat-server', `${prefix}-chat-${i + 1}`, options.chatEnv)),
+    startService('dispatcher', `${prefix}-dispatcher`, { ...env, ...options.dispatcherEnv }),
+    ...Array.from({ length: count }, (_, i) => startService('chat-server', `${prefix}-chat-${i + 1}`, { ...env, ...options.chatEnv })),
   ]);
-  const [dispatcher, ...chat] = started as [RunningService, ...RunningService[]];
+  // Each platform gets its own flush queue, so a developer's running syncer never takes its jobs.
+  if (options.syncer) started.push(await startService('syncer', `${prefix}-syncer`, { CHAT_SYNC_QUEUE: `sync-${prefix}`, ...env, ...options.syncerEnv }));
+  const [dispatcher, ...rest] = started as [RunningService, ...RunningService[]];
+  const chat = rest.slice(0, count);
   return {
     chat,
     dispatcher,
+    ...(options.syncer ? { syncer: rest[count]! } : {}),
     async stop() {
       await Promise.allSettled(started.map((s) => s.stop()));
     },

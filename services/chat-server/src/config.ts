@@ -20,6 +20,8 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_STOMP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   /** How long a connection's presence lasts without a ping (the original client pings every 60 s). */
   CHAT_PRESENCE_TTL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(180_000),
+  /** How often expired presence is swept (and announced offline). */
+  CHAT_PRESENCE_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Grace period for draining sockets and in-flight requests on SIGTERM. */
   CHAT_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Where uploads live: `local` (a directory; one replica or a shared volume) or `s3` (any S3-compatible store). */

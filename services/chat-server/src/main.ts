@@ -6,11 +6,15 @@ import { createChatServerMetrics, instrumentPublisher } from './metrics.ts';
 import { openConnections } from './adapters/connections.ts';
 import { PostgresRoomDirectory } from './adapters/room-directory.ts';
 import { RedisSequenceAllocator } from './adapters/sequence-allocator.ts';
-import { PresenceStore, ReadStateStore } from '@sunsu/room-state';
+import { PresenceStore, ProfileStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
+import { countUnread, newestSequence } from '@sunsu/archive';
+import { participantsOfRoom } from '@sunsu/db';
+import { profileSource, readStateSource, roomOrderSource } from './adapters/room-state-source.ts';
 import { createHighestSequence } from './adapters/highest-sequence.ts';
 import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
 import { DeliveryHub } from './delivery/hub.ts';
 import { RoomEvents } from './domain/room-events.ts';
+import { PresenceSweeper } from './domain/presence-sweeper.ts';
 import { buildHttpApp } from './http/app.ts';
 import { registerRestRoutes } from './http/rest.ts';
 import { registerImageRoutes } from './http/images.ts';
@@ -29,8 +33,18 @@ const metrics = createMetricsRegistry('chat-server');
 const connections = await openConnections(config, logger);
 const { redis, database, archive, bus, kafkaAdmin } = connections;
 
-const verifyToken = createTokenVerifier({ secret: config.jwtSecret, ...(config.CHAT_JWT_JWKS_URL ? { jwksUrl: config.CHAT_JWT_JWKS_URL } : {}) });
-const rooms = new PostgresRoomDirectory(database.db, redis);
+const readState = new ReadStateStore(redis, readStateSource(database.db, archive.messages));
+const members = new RoomMembers(redis, (code) => participantsOfRoom(database.db, code));
+const roomOrder = new RoomOrder(redis, roomOrderSource(database.db, (code) => readState.meta(code)));
+const profiles = new ProfileStore(redis, profileSource(database.db));
+const verifyClaims = createTokenVerifier({ secret: config.jwtSecret, ...(config.CHAT_JWT_JWKS_URL ? { jwksUrl: config.CHAT_JWT_JWKS_URL } : {}) });
+/** Every authenticated call refreshes the caller's profile from the claims; a Postgres outage never blocks sign-in. */
+const verifyToken: typeof verifyClaims = async (token) => {
+  const principal = await verifyClaims(token);
+  profiles.upsert(principal).catch((err: Error) => logger.warn({ err: err.message, userId: principal.userId }, 'profile refresh failed'));
+  return principal;
+};
+const rooms = new PostgresRoomDirectory(database.db, redis, members, roomOrder);
 const sequences = new RedisSequenceAllocator(redis, {
   highestInUse: createHighestSequence({ messages: archive.messages, db: database.db, kafkaAdmin, logger }),
 });
@@ -48,14 +62,15 @@ void inbox.run(
   (err) => logger.warn({ err }, 'inbox read failed'),
 );
 
-const readState = new ReadStateStore(redis);
 // "Everything persisted" is the archive's newest sequence (room meta trails it by the fan-out's lag).
 const readPort = {
   advanceLastRead: (room: string, user: string, seq: number) => readState.advanceLastRead(room, user, seq),
-  latestSequence: async (room: string) =>
-    (await archive.messages.findOne({ chatRoomCode: room }, { sequenceId: 1 }).sort({ sequenceId: -1 }).lean())?.sequenceId ?? 0,
+  latestSequence: (room: string) => newestSequence(archive.messages, room),
 };
-const roomEvents = new RoomEvents(routes, inboxWriter, new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS), readPort, config.CHAT_SERVER_ID);
+const presence = new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS);
+const roomEvents = new RoomEvents(routes, inboxWriter, presence, readPort, config.CHAT_SERVER_ID);
+const presenceSweeper = new PresenceSweeper(presence, (room, push) => roomEvents.pushToRoom(room, push), logger);
+presenceSweeper.start(config.CHAT_PRESENCE_SWEEP_MS);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
 const storage =
   config.CHAT_STORAGE === 's3'
@@ -81,7 +96,21 @@ const app = await buildHttpApp({
   webDir: config.CHAT_WEB_DIR,
   isAccepting: () => accepting,
   routes: (a) => {
-    registerRestRoutes(a, { verifyToken, rooms, messages: archive.messages, lastReads: (room) => readState.lastReads(room) });
+    registerRestRoutes(a, {
+      verifyToken,
+      rooms,
+      messages: archive.messages,
+      lastReads: (room) => readState.lastReads(room),
+      roomList: {
+        page: (user, size, cursor) => roomOrder.page(user, size, cursor),
+        participants: (room) => members.of(room),
+        profiles: (ids) => profiles.get(ids),
+        meta: (room) => readState.meta(room),
+        lastReads: (room) => readState.lastReads(room),
+        countUnread: (room, user, lastRead) => countUnread(archive.messages, room, user, lastRead),
+      },
+      upsertProfile: (profile) => profiles.upsert(profile, { force: true }),
+    });
     registerImageRoutes(a, { rooms, storage, sendDeps, maxBytes: config.CHAT_UPLOAD_MAX_BYTES });
     registerDevAuth(a, config);
   },
@@ -124,6 +153,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.CHAT_SHUTDOWN_GRACE_MS);
   force.unref();
+  presenceSweeper.stop();
   await stomp.drain();
   await socketIo.drain();
   await sockJs.drain();

@@ -1,12 +1,12 @@
-import { createServer } from 'node:http';
 import { loadConfig } from '@sunsu/config';
 import { allTopics } from '@sunsu/contracts';
 import { connectArchive } from '@sunsu/archive';
 import { createKafkaBus } from '@sunsu/kafka';
-import { createLogger, createMetricsRegistry, runReadiness } from '@sunsu/observability';
+import { createLogger, createMetricsRegistry, onShutdownSignals, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
-import { PresenceStore, ReadStateStore } from '@sunsu/room-state';
+import { PresenceStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
+import { createDatabase, lastReadsOfRoom, participantsOfRoom } from '@sunsu/db';
 import { DispatcherEnv } from './config.ts';
 import { createDispatcherMetrics } from './metrics.ts';
 import { PersistStage } from './persist/persist-stage.ts';
@@ -29,6 +29,7 @@ if (topicResult.created.length || topicResult.grown.length) logger.info(topicRes
 for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
 
 const stages: { stop(): Promise<void>; joined(): boolean }[] = [];
+const closers: (() => Promise<void>)[] = [];
 const sessionTimeoutMs = config.CHAT_KAFKA_SESSION_TIMEOUT_MS;
 if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
   const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics, sessionTimeoutMs });
@@ -37,8 +38,15 @@ if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
   const presence = new PresenceStore(redis, 0);
-  const reads = new ReadStateStore(redis);
+  // Postgres only hydrates what Redis lost (participants, last-read positions); the hot path never reads it.
+  const database = createDatabase(config.CHAT_POSTGRES_URL, { max: 4 });
+  closers.push(() => database.close());
+  const reads = new ReadStateStore(redis, { lastReads: (room) => lastReadsOfRoom(database.db, room), meta: async () => null });
+  const members = new RoomMembers(redis, (room) => participantsOfRoom(database.db, room));
+  // Only scores move here; a user's complete order is rebuilt by chat-server when it reads the list.
+  const order = new RoomOrder(redis, async () => []);
   const roomState = {
+    roomActivity: async (room: string, atMs: number) => order.touch(room, (await members.of(room)) ?? [], atMs),
     onlineUsers: (room: string) => presence.onlineUsers(room),
     advanceLastRead: (room: string, user: string, seq: number) => reads.advanceLastRead(room, user, seq),
     lastReads: (room: string) => reads.lastReads(room),
@@ -50,42 +58,29 @@ if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
 }
 
 let stopping = false;
-const http = createServer((req, res) => {
-  void (async () => {
-    if (req.url === '/healthz') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.url === '/readyz') {
-      const report = await runReadiness({
-        redis: async () => void (await redis.ping()),
-        kafka: async () => void (await kafkaAdmin.listTopics()),
-        mongodb: async () => void (await archive.connection.db!.admin().ping()),
-        // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
-        'consumer-groups': async () => {
-          if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
-        },
-      });
-      const ready = report.ready && !stopping;
-      return res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ...report, ready }));
-    }
-    if (req.url === '/metrics') return res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":404,"message":"not found"}');
-  })();
+const http = await startOpsServer({
+  host: config.CHAT_DISPATCHER_HTTP_HOST,
+  port: config.CHAT_DISPATCHER_HTTP_PORT,
+  registry,
+  accepting: () => !stopping,
+  checks: {
+    redis: async () => void (await redis.ping()),
+    kafka: async () => void (await kafkaAdmin.listTopics()),
+    mongodb: async () => void (await archive.connection.db!.admin().ping()),
+    // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
+    'consumer-groups': async () => {
+      if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
+    },
+  },
 });
-http.listen(config.CHAT_DISPATCHER_HTTP_PORT, config.CHAT_DISPATCHER_HTTP_HOST);
 logger.info({ stages: config.CHAT_DISPATCHER_STAGES, port: config.CHAT_DISPATCHER_HTTP_PORT }, 'dispatcher running');
 
 /** Leave the consumer groups cleanly (partitions move at once instead of after the session timeout). */
-async function shutdown(signal: string) {
-  if (stopping) return;
+onShutdownSignals(logger, async () => {
   stopping = true;
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => process.exit(1), 20_000).unref();
   // Leaving the groups normally takes milliseconds; a join in progress can hold it, so it is bounded.
   await Promise.race([Promise.allSettled(stages.map((s) => s.stop())), new Promise((r) => setTimeout(r, 8000))]);
-  await Promise.allSettled([kafkaAdmin.close(), archive.close()]);
+  await Promise.allSettled([kafkaAdmin.close(), archive.close(), ...closers.map((close) => close())]);
   redis.disconnect();
   http.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});

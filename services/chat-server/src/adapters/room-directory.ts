@@ -3,33 +3,28 @@ import { eq, sql } from 'drizzle-orm';
 import { redisKeys } from '@sunsu/contracts';
 import { chatRoomParticipants, chatRooms, type Database } from '@sunsu/db';
 import type { Redis } from '@sunsu/redis';
+import type { RoomMembers, RoomOrder } from '@sunsu/room-state';
 import type { RoomDirectory } from '../domain/ports.ts';
 
 /**
- * Rooms live in Postgres (system of record); participant sets are cached in Redis and rebuilt from Postgres
- * whenever Redis lost them (cache-aside). Participants of a room never change after creation, so the cache
- * never needs invalidation.
+ * Rooms live in Postgres (system of record); participant sets are cached in Redis (cache-aside, RoomMembers).
+ * A created room joins its participants' room lists at its creation time; creating it again (the same 1:1 pair)
+ * leaves its place in the lists alone.
  */
 export class PostgresRoomDirectory implements RoomDirectory {
   private readonly db: Database;
   private readonly redis: Redis;
-  constructor(db: Database, redis: Redis) {
+  private readonly members: RoomMembers;
+  private readonly order: RoomOrder;
+  constructor(db: Database, redis: Redis, members: RoomMembers, order: RoomOrder) {
     this.db = db;
     this.redis = redis;
+    this.members = members;
+    this.order = order;
   }
 
-  async participants(roomCode: string): Promise<string[] | null> {
-    const key = redisKeys.roomMembers(roomCode);
-    const cached = await this.redis.smembers(key);
-    if (cached.length > 0) return cached;
-    const rows = await this.db
-      .select({ userId: chatRoomParticipants.userId })
-      .from(chatRoomParticipants)
-      .where(eq(chatRoomParticipants.roomCode, roomCode));
-    if (rows.length === 0) return null;
-    const ids = rows.map((r) => r.userId.toString());
-    await this.redis.sadd(key, ...ids);
-    return ids;
+  participants(roomCode: string): Promise<string[] | null> {
+    return this.members.of(roomCode);
   }
 
   async roomsOf(userId: string): Promise<string[]> {
@@ -62,9 +57,10 @@ export class PostgresRoomDirectory implements RoomDirectory {
       if (!existing) throw new Error(`room for pair ${pairKey} vanished`);
       return { roomCode: existing.code, alreadyExists: true };
     });
-    await this.redis.sadd(redisKeys.roomMembers(result.roomCode), lo, hi);
+    await this.members.remember(result.roomCode, [lo, hi]);
     // A new room starts its sequence at 0; NX leaves an existing room's counter alone.
     if (!result.alreadyExists) await this.redis.set(redisKeys.roomSequence(result.roomCode), '0', 'NX');
+    await this.order.add(result.roomCode, [lo, hi], Date.now());
     return result;
   }
 
@@ -75,8 +71,9 @@ export class PostgresRoomDirectory implements RoomDirectory {
       await tx.insert(chatRooms).values({ code: roomCode, kind: 'group' });
       await tx.insert(chatRoomParticipants).values(unique.map((id) => ({ roomCode, userId: BigInt(id) })));
     });
-    await this.redis.sadd(redisKeys.roomMembers(roomCode), ...unique);
+    await this.members.remember(roomCode, unique);
     await this.redis.set(redisKeys.roomSequence(roomCode), '0', 'NX');
+    await this.order.add(roomCode, unique, Date.now());
     return { roomCode, alreadyExists: false };
   }
 }

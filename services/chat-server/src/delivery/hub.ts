@@ -41,7 +41,9 @@ export class DeliveryHub {
     set.add(subscriber);
     const refs = (this.roomRefs.get(roomCode) ?? 0) + 1;
     this.roomRefs.set(roomCode, refs);
-    if (refs === 1) await this.routes.register(this.serverId, [roomCode]);
+    // Every subscription (not only the room's first) re-asserts the route: cheap, and it heals a registry that
+    // Redis lost without waiting for the periodic refresh.
+    await this.routes.register(this.serverId, [roomCode]);
   }
 
   remove(destination: string, roomCode: string, subscriber: Subscriber): void {

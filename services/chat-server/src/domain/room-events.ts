@@ -66,7 +66,9 @@ export class RoomEvents implements RoomEventHandler {
       }
       case 'presence':
       case 'presence-ping': {
-        const wasOnline = await this.presence.join(roomCode, userId, actor.connectionId, this.serverId);
+        // Presence (and each ping) also re-asserts this process's route to the room: after Redis lost its data,
+        // deliveries resume with the next ping instead of the next periodic refresh.
+        const [wasOnline] = await Promise.all([this.presence.join(roomCode, userId, actor.connectionId, this.serverId), this.routes.register(this.serverId, [roomCode])]);
         let entry = this.joined.get(actor.connectionId);
         if (!entry) this.joined.set(actor.connectionId, (entry = { userId, rooms: new Set() }));
         entry.rooms.add(roomCode);
@@ -103,7 +105,8 @@ export class RoomEvents implements RoomEventHandler {
     }
   }
 
-  private async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
+  /** Push to every instance holding the room (routing registry → inboxes). */
+  async pushToRoom(roomCode: string, push: RoomPush): Promise<void> {
     const servers = (await this.routes.liveServers([roomCode])).get(roomCode) ?? [];
     await this.inbox.deliver(new Map(servers.map((s) => [s, [push]])));
   }

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerToken, type Principal, type TokenVerifier } from '@sunsu/auth';
-import { UserId, RoomCode, type ChatMessageResponse } from '@sunsu/contracts';
-import { readersOf } from '@sunsu/room-state';
+import { UserId, RoomCode, UpsertProfileBody, type ChatMessageResponse } from '@sunsu/contracts';
+import { InvalidCursorError, readersOf, type Profile } from '@sunsu/room-state';
 import { toMessageView, type MessageModel, type ArchivedMessage } from '@sunsu/archive';
 import { errors } from '../domain/errors.ts';
 import type { RoomDirectory } from '../domain/ports.ts';
+import { listRooms, type RoomListPorts } from '../domain/room-list.ts';
 
 export interface RestDeps {
   verifyToken: TokenVerifier;
@@ -13,6 +14,8 @@ export interface RestDeps {
   messages: MessageModel;
   /** Last-read positions of a room's participants, for exact `readBy` in history. */
   lastReads(roomCode: string): Promise<Map<string, number>>;
+  roomList: RoomListPorts;
+  upsertProfile(profile: Profile): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -45,6 +48,10 @@ const CreateRoomBody = z.union([
   z.object({ participantIds: z.array(UserId).min(1).max(50) }).strict(),
 ]);
 const ValidateBody = z.object({ chatRoomCode: RoomCode });
+const RoomListQuery = z.object({
+  size: z.coerce.number().int().min(1).max(100).default(10),
+  cursor: z.string().min(1).max(512).optional(),
+});
 const HistoryQuery = z
   .object({
     size: z.coerce.number().int().min(1).max(100).default(30),
@@ -109,12 +116,34 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
     const counts = await Promise.all(
       codes.map(async (code) => {
         const lastRead = (await deps.lastReads(code)).get(me) ?? 0;
-        const n = await deps.messages.countDocuments({ chatRoomCode: code, sequenceId: { $gt: lastRead }, senderId: { $ne: me } });
+        const n = await deps.roomList.countUnread(code, me, lastRead);
         return [code, n] as const;
       }),
     );
     const rooms = Object.fromEntries(counts);
     return ok({ total: counts.reduce((sum, [, n]) => sum + n, 0), rooms });
+  });
+
+  /** The caller's rooms, newest activity first; the cursor walks a snapshot (no room missed or repeated). */
+  app.get('/api/chat/rooms', async (req) => {
+    const q = parse(RoomListQuery, req.query);
+    try {
+      const page = await listRooms(deps.roomList, principal(req).userId, q.size, q.cursor);
+      return { code: 200, message: 'success', ...page };
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw errors.badRequest('cursor: invalid, start again without one');
+      throw err;
+    }
+  });
+
+  /** Profiles are normally refreshed from each caller's claims; a back office pushes changes here. */
+  app.put<{ Params: { userId: string } }>('/api/users/:userId', async (req) => {
+    if (principal(req).role !== 'service') throw errors.forbidden('only service tokens may write profiles');
+    const userId = parse(UserId, req.params.userId);
+    const body = parse(UpsertProfileBody, req.body);
+    const profile = { userId, name: body.name, avatarUrl: body.avatarUrl ?? null, role: body.role };
+    await deps.upsertProfile(profile);
+    return ok(profile);
   });
 
   app.get<{ Params: { code: string } }>('/api/chat/messages/:code', async (req) => {

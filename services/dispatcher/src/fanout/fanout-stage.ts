@@ -1,4 +1,4 @@
-import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic, type RoomPush } from '@sunsu/contracts';
+import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic, previewOf, type RoomPush } from '@sunsu/contracts';
 import { readersOf } from '@sunsu/room-state';
 import type { Consumer, IncomingBatch, MessageBus, OutgoingRecord, Producer } from '@sunsu/kafka';
 import type { Logger } from '@sunsu/observability';
@@ -13,6 +13,8 @@ export interface FanOutRoomState {
   advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
   lastReads(roomCode: string): Promise<Map<string, number>>;
   advanceMeta(roomCode: string, update: { sequenceId: number; preview: string; messageType: 'TEXT' | 'IMAGE'; createdAt: string }): Promise<boolean>;
+  /** The room's latest activity moved to `atMs`: it moves up in every participant's room list (never down). */
+  roomActivity(roomCode: string, atMs: number): Promise<void>;
 }
 
 export interface FanOutStageDeps {
@@ -68,7 +70,7 @@ export class FanOutStage {
   }
 
   /**
-   * Room meta follows the newest message; the sender's last-read and that of every participant present in the
+   * Room meta and the participants' room lists follow the newest message; the sender's last-read and that of every participant present in the
    * room follow each delivered message (monotonic, so a redelivered batch changes nothing); `readBy` is then exact
    * for any number of participants.
    */
@@ -87,8 +89,9 @@ export class FanOutStage {
         const targets = new Map<string, number>();
         for (const e of list) targets.set(e.senderId, e.sequenceId);
         const [, online] = await Promise.all([
-          state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: newest.content, messageType: newest.messageType, createdAt: newest.createdAt }),
+          state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: previewOf(newest.messageType, newest.content), messageType: newest.messageType, createdAt: newest.createdAt }),
           state.onlineUsers(roomCode),
+          state.roomActivity(roomCode, Date.parse(newest.createdAt)),
         ]);
         for (const user of online) targets.set(user, newest.sequenceId);
         const presentUsers = new Set(online);

@@ -1,0 +1,61 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from '@sunsu/observability';
+
+export interface FlushScheduleOptions {
+  queueName: string;
+  connection: ConnectionOptions;
+  intervalMs: number;
+  /** One flush run; throwing marks the job failed (the next scheduled run retries). */
+  run(): Promise<unknown>;
+  logger: Logger;
+}
+
+export interface FlushSchedule {
+  /** Ask for a run now (still serialized with every other run). */
+  trigger(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SCHEDULER_ID = 'flush';
+
+/**
+ * BullMQ drives the flush: a job scheduler adds a run every `intervalMs`, and the queue's global concurrency of 1
+ * means exactly one run is active across all syncer replicas at any time (each replica's worker also processes
+ * one job at a time). A replica that dies mid-run loses its job lock; BullMQ moves the stalled job back and another
+ * replica runs it, and the flush itself resumes from the in-flight set the dead run left behind.
+ */
+export async function startFlushSchedule(options: FlushScheduleOptions): Promise<FlushSchedule> {
+  const queue = new Queue(options.queueName, { connection: options.connection });
+  const jobOptions = { removeOnComplete: 100, removeOnFail: 500 };
+  const ensureScheduled = async () => {
+    await queue.setGlobalConcurrency(1);
+    if (!(await queue.getJobScheduler(SCHEDULER_ID))) {
+      await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'flush', opts: jobOptions });
+      return true;
+    }
+    return false;
+  };
+  await ensureScheduled();
+  // The schedule itself lives in Redis: if Redis lost its data (restart without persistence, FLUSHALL), the
+  // flushes would silently stop. Re-create it whenever it is gone.
+  const watchdog = setInterval(() => {
+    ensureScheduled()
+      .then((recreated) => recreated && options.logger.warn('flush schedule was missing in Redis (data loss?): re-created'))
+      .catch((err: Error) => options.logger.warn({ err: err.message }, 'checking the flush schedule failed'));
+  }, Math.max(options.intervalMs, 2000));
+  watchdog.unref();
+  const worker = new Worker(options.queueName, () => options.run(), { connection: options.connection, concurrency: 1 });
+  worker.on('failed', (job, err) => options.logger.warn({ job: job?.id, err: err.message }, 'flush run failed; the next run retries'));
+  worker.on('error', (err) => options.logger.warn({ err: err.message }, 'flush worker error'));
+  return {
+    async trigger() {
+      await queue.add('flush', {}, jobOptions);
+    },
+    async close() {
+      clearInterval(watchdog);
+      // Waits for a running flush to finish, so a deploy never cuts a batch in half (it would resume anyway).
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
