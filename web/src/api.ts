@@ -56,10 +56,6 @@ export class Api {
     return this.request('GET', `/api/chat/messages/${encodeURIComponent(code)}?${q}`);
   }
 
-  async unread(): Promise<{ total: number; rooms: Record<string, number> }> {
-    return (await this.request<{ data: { total: number; rooms: Record<string, number> } }>('GET', '/api/chat/unread')).data;
-  }
-
   async createRoom(partnerId: string): Promise<{ chatRoomCode: string; alreadyExists: boolean }> {
     return (await this.request<{ data: { chatRoomCode: string; alreadyExists: boolean } }>('POST', '/api/chat/rooms', { plannerId: partnerId })).data;
   }

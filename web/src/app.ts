@@ -110,7 +110,6 @@ class ChatApp {
     const partnerId = input.value.trim();
     try {
       const { chatRoomCode } = await this.api.createRoom(partnerId);
-      this.list.rememberPartner(chatRoomCode, partnerId);
       input.value = '';
       await this.list.refresh();
       location.hash = `#/rooms/${chatRoomCode}`;

@@ -3,7 +3,7 @@
  * listed room: a pushed message updates the preview, moves the room up and bumps its badge unless it is the open
  * room. After a reconnect, and every REFRESH_MS (rooms created by others appear), the list is fetched again.
  */
-import { ApiError, type Api } from './api.ts';
+import type { Api } from './api.ts';
 import { byId, el, show } from './dom.ts';
 import { applyRoomMessage, formatListTime, previewText, roomTitle, sortRooms } from './logic.ts';
 import type { Realtime } from './realtime.ts';
@@ -73,13 +73,6 @@ export class RoomList {
     this.deps.onRoomsChanged();
   }
 
-  /** Partners of rooms this browser created, for rooms the list endpoint does not describe (see fallback). */
-  rememberPartner(code: string, partnerId: string) {
-    const known = this.knownPartners();
-    known[code] = partnerId;
-    localStorage.setItem(this.partnersKey(), JSON.stringify(known));
-  }
-
   /** Re-fetches as many pages as are shown; concurrent calls share one fetch. */
   refresh(): Promise<void> {
     this.refreshing ??= this.fetchAll().finally(() => {
@@ -104,11 +97,6 @@ export class RoomList {
       this.set(rooms, cursor, hasNext);
       error.textContent = '';
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND') {
-        // A chat-server without the room-list endpoint: build the list from what it does serve.
-        this.set(await this.fallback().catch(() => this.rooms), null, false);
-        return;
-      }
       error.textContent = `Could not load your chats: ${(err as Error).message}`;
     }
   }
@@ -137,49 +125,6 @@ export class RoomList {
     for (const code of now) if (!before.has(code)) this.deps.lobby.watch(code, { message: (m) => this.applyMessage(code, m) });
     this.render();
     this.deps.onRoomsChanged();
-  }
-
-  /**
-   * Degraded list for servers without `GET /api/chat/rooms`: room codes from `GET /api/chat/unread`, previews and
-   * partners from each room's newest messages. Remove once every deployed server has the endpoint.
-   */
-  private async fallback(): Promise<ChatRoomSummary[]> {
-    const me = this.deps.me.userId;
-    const unread = await this.deps.api.unread();
-    const known = this.knownPartners();
-    return Promise.all(
-      Object.entries(unread.rooms).map(async ([code, count]) => {
-        const page = await this.deps.api.history(code, { size: 20 });
-        const newest = page.data[0];
-        const fromPartner = page.data.find((m) => m.senderId !== me);
-        const partnerId = fromPartner?.senderId ?? known[code] ?? null;
-        const participants = [{ userId: me, name: this.deps.me.name, avatarUrl: null }];
-        if (partnerId) participants.push({ userId: partnerId, name: fromPartner?.senderName ?? `user ${partnerId}`, avatarUrl: null });
-        return {
-          chatRoomCode: code,
-          participants,
-          chatPartnerId: partnerId,
-          chatPartnerName: fromPartner?.senderName ?? (partnerId ? `user ${partnerId}` : null),
-          avatarUrl: null,
-          lastMessage: newest?.content ?? null,
-          lastMessageType: newest?.messageType ?? null,
-          lastMessageAt: newest?.createdAt ?? null,
-          lastSequenceId: newest?.sequenceId ?? 0,
-          unreadCount: count,
-        };
-      }),
-    );
-  }
-
-  private partnersKey() {
-    return `sunsu.partners.${this.deps.me.userId}`;
-  }
-  private knownPartners(): Record<string, string> {
-    try {
-      return JSON.parse(localStorage.getItem(this.partnersKey()) ?? '{}') as Record<string, string>;
-    } catch {
-      return {};
-    }
   }
 
   private render() {

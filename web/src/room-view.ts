@@ -67,6 +67,7 @@ export class RoomView {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private readonly typers = new Map<string, ReturnType<typeof setTimeout>>();
   private typingSentAt = 0;
+  private typingActive = false;
   private typingIdle: ReturnType<typeof setTimeout> | null = null;
   private readonly images = new Map<string, Promise<string>>();
   private selectedImage: { file: File; url: string } | null = null;
@@ -185,6 +186,8 @@ export class RoomView {
   }
 
   private onPush(m: ChatMessage) {
+    // A message ends its sender's typing.
+    if (this.typers.has(m.senderId)) this.onTyping({ userId: m.senderId, typing: false });
     const gap = hasGap(this.messages, m);
     this.add([m]);
     this.deps.onMessage(m);
@@ -286,11 +289,17 @@ export class RoomView {
     byId('image-cancel').addEventListener('click', () => this.clearSelectedImage(), { signal });
   }
 
+  /**
+   * Typing frames count against the server's per-connection SEND rate (a frame over it closes the connection), so
+   * "typing" goes out at most every TYPING_SEND_EVERY_MS however many messages are sent, and a sent message does
+   * not send "stopped": the partner's page clears the indicator when the message arrives.
+   */
   private onInput() {
     const now = Date.now();
     const text = byId<HTMLTextAreaElement>('message-input').value;
     if (!text.trim()) return this.stopTyping();
-    if (now - this.typingSentAt > TYPING_SEND_EVERY_MS) {
+    if (!this.typingActive || now - this.typingSentAt > TYPING_SEND_EVERY_MS) {
+      this.typingActive = true;
       this.typingSentAt = now;
       this.conn.typing(this.code, true);
     }
@@ -301,8 +310,8 @@ export class RoomView {
   private stopTyping() {
     if (this.typingIdle) clearTimeout(this.typingIdle);
     this.typingIdle = null;
-    if (this.typingSentAt) {
-      this.typingSentAt = 0;
+    if (this.typingActive) {
+      this.typingActive = false;
       this.conn.typing(this.code, false);
     }
   }
@@ -349,7 +358,9 @@ export class RoomView {
       return;
     }
     input.value = '';
-    this.stopTyping();
+    // Still "typing" for the throttle: the next message within the window sends no new typing frame.
+    if (this.typingIdle) clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
     const p: Pending = { messageId: crypto.randomUUID(), content, status: 'sending' };
     this.pending.push(p);
     this.render();

@@ -1,23 +1,13 @@
 /**
- * What the page can only show with `GET /api/chat/rooms` (ChatRoomSummary: participants, partner name): names
- * before anyone wrote, presence for the side that did not create the room, and group read markers counting every
- * participant. Skipped, with the reason, on a chat-server that does not serve the endpoint yet; on one that does,
- * every assertion applies.
+ * What the page takes from `GET /api/chat/rooms` (ChatRoomSummary: participants, partner name): names before anyone
+ * wrote, presence for the side that did not create the room, and group read markers counting every participant.
  */
 import { test, expect } from '@playwright/test';
-import { messages, newUser, openAs, openRoom, presenceDot, roomLink, sendText, tokenFor } from './helpers.ts';
+import { createRoom, messages, newUser, openAs, openRoom, presenceDot, roomLink, roomList, sendText, tokenFor } from './helpers.ts';
 
 const baseURL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:8080';
 
-test.describe('room list endpoint', () => {
-  test.beforeEach(async ({ request }) => {
-    const token = await tokenFor(request, baseURL, newUser('couple', 'Probe'));
-    const res = await request.get(`${baseURL}/api/chat/rooms`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    test.skip(res.status() === 404 && body.code === 'NOT_FOUND' && /no route/.test(body.message ?? ''), 'GET /api/chat/rooms is not served by this chat-server');
-    expect(res.status()).toBe(200);
-  });
-
+test.describe('room list', () => {
   test('partner names and presence come from the list before anyone wrote', async ({ browser }, testInfo) => {
     const couple = newUser('couple', 'Couple Gu');
     const planner = newUser('planner', 'Planner Ahn');
@@ -60,5 +50,20 @@ test.describe('room list endpoint', () => {
     await openRoom(c.page, code);
     await expect(marker).toHaveCount(0);
     for (const s of [a, b, c]) await s.context.close();
+  });
+
+  test('pages through more rooms than fit on the first page with the cursor', async ({ browser, request }, testInfo) => {
+    const couple = newUser('couple', 'Couple Many');
+    const partners = Array.from({ length: 23 }, (_, i) => newUser('planner', `Planner ${String(i + 1).padStart(2, '0')}`));
+    for (const p of partners) await createRoom(request, baseURL, couple, p);
+    const a = await openAs(browser, baseURL, couple, testInfo);
+    const links = roomList(a.page).locator('a[data-room]');
+    await expect(links).toHaveCount(20);
+    await a.page.getByRole('button', { name: 'Load more chats' }).click();
+    await expect(links).toHaveCount(23);
+    await expect(a.page.getByRole('button', { name: 'Load more chats' })).toBeHidden();
+    const codes = await links.evaluateAll((els) => els.map((e) => e.getAttribute('data-room')));
+    expect(new Set(codes).size).toBe(23);
+    await a.context.close();
   });
 });
