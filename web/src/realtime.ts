@@ -114,10 +114,13 @@ class StompRealtime extends BaseRealtime {
       heartbeatIncoming: 10_000,
       heartbeatOutgoing: 10_000,
       onConnect: () => {
+        if (this.state === 'closed') return;
         this.subs.clear();
         this.connected();
       },
       onStompError: (frame) => {
+        // Frames of a connection we already gave up on (stop() raced with the server's answer) change nothing.
+        if (this.state === 'closed') return;
         const rid = frame.headers['receipt-id'];
         const message = unescapeHeader(frame.headers.message ?? 'server error');
         if (rid) this.settle(rid, new Error(message));
@@ -205,11 +208,15 @@ class SocketIoRealtime extends BaseRealtime {
       reconnectionDelay: 500,
       reconnectionDelayMax: 8_000,
     });
-    this.socket.on('connect', () => this.connected());
+    this.socket.on('connect', () => {
+      if (this.state !== 'closed') this.connected();
+    });
     this.socket.on('disconnect', () => {
       if (this.state !== 'closed') this.setState('reconnecting');
     });
-    this.socket.on('connect_error', (err: Error) => this.setState('reconnecting', err.message));
+    this.socket.on('connect_error', (err: Error) => {
+      if (this.state !== 'closed') this.setState('reconnecting', err.message);
+    });
     const route = <E extends { roomCode: string }>(pick: (h: RoomHandlers) => ((e: E) => void) | undefined) => (e: E) => {
       const w = this.watches.get(e.roomCode);
       if (w) pick(w.handlers)?.(e);
