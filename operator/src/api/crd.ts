@@ -36,7 +36,8 @@ const component = (description: string, defaultReplicas: number): Schema =>
           targetCPUUtilizationPercentage: int({ minimum: 1, maximum: 100, default: 70 }),
         },
         {
-          default: {},
+          // Defaults must be complete objects: the API server checks them against the CEL rule too.
+          default: { enabled: false, minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
           'x-kubernetes-validations': [
             { rule: 'self.minReplicas <= self.maxReplicas', message: 'autoscaling.minReplicas must not exceed maxReplicas' },
           ],
@@ -92,7 +93,7 @@ const specSchema: Schema = obj(
             }),
             retentionHours: int({ minimum: 1, default: 168 }),
           },
-          { default: {} },
+          { default: { partitions: 6, replicationFactor: 1, retentionHours: 168 } },
         ),
       },
       { required: ['bootstrapServers'] },
@@ -120,7 +121,7 @@ const specSchema: Schema = obj(
         webSocketTimeoutSeconds: int({ minimum: 30, maximum: 86400, default: 3600 }),
       },
       {
-        default: {},
+        default: { enabled: false, webSocketTimeoutSeconds: 3600 },
         'x-kubernetes-validations': [
           { rule: '!self.enabled || has(self.host)', message: 'ingress.host is required when the ingress is enabled' },
           { rule: '!has(self.tlsSecretName) || has(self.host)', message: 'ingress.tlsSecretName needs ingress.host' },

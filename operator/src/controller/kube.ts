@@ -31,6 +31,7 @@ const PLURALS: Record<string, string> = {
   ChatCluster: 'chatclusters',
   Lease: 'leases',
   Event: 'events',
+  CustomResourceDefinition: 'customresourcedefinitions',
 };
 
 export function objectPath(obj: KubernetesObject): string {
