@@ -26,6 +26,9 @@ export interface OperatorOptions {
   concurrency?: number;
   topicRecheckMs?: number;
   notReadyRequeueMs?: number;
+  kafkaTimeoutMs?: number;
+  /** How long stepping down waits for in-flight reconciles before letting go anyway. */
+  drainTimeoutMs?: number;
 }
 
 /**
@@ -58,6 +61,7 @@ export class ChatOperator {
       log: o.log,
       ...(o.topicRecheckMs === undefined ? {} : { topicRecheckMs: o.topicRecheckMs }),
       ...(o.notReadyRequeueMs === undefined ? {} : { notReadyRequeueMs: o.notReadyRequeueMs }),
+      ...(o.kafkaTimeoutMs === undefined ? {} : { kafkaTimeoutMs: o.kafkaTimeoutMs }),
     });
     const r = o.registry;
     this.#metrics = {
@@ -207,7 +211,8 @@ export class ChatOperator {
     const q = this.#queue;
     this.#queue = undefined;
     this.#known.clear();
-    // Let an in-flight reconcile finish (bounded), so no half-written status is left behind.
-    if (q) await Promise.race([q.shutdown(), new Promise((r) => setTimeout(r, 20_000).unref())]);
+    // Let an in-flight reconcile finish (bounded), so no half-written status is left behind. Every step of a
+    // reconcile is idempotent, so a new leader redoing one cut short is harmless.
+    if (q) await Promise.race([q.shutdown(), new Promise((r) => setTimeout(r, this.#o.drainTimeoutMs ?? 5_000).unref())]);
   }
 }

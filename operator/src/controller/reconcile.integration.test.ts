@@ -34,8 +34,9 @@ const readyWith = (pred: (cr: ChatCluster) => boolean, name = 'demo') =>
 
 beforeAll(async () => {
   await installCrdAndRbac(admin);
-  operator = startOperator(await operatorKubeConfig(admin));
   ns = await createNamespace(admin, 'op-reconcile');
+  // Watching only this namespace keeps suites that share the API server out of each other's way.
+  operator = startOperator(await operatorKubeConfig(admin), { watchNamespace: ns });
 });
 
 afterAll(async () => {

@@ -23,6 +23,8 @@ export interface ReconcilerDeps {
   topicRecheckMs?: number;
   /** While not Ready, look again this often even without events. */
   notReadyRequeueMs?: number;
+  /** Bound on each Kafka step (connect, ensure topics), so an unreachable Kafka cannot hold a worker long. */
+  kafkaTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -44,7 +46,7 @@ export class Reconciler {
   readonly #topicsDone = new Map<string, { generation: number; at: number; outcome: TopicOutcome }>();
 
   constructor(deps: ReconcilerDeps) {
-    this.#d = { topicRecheckMs: 120_000, notReadyRequeueMs: 15_000, now: () => new Date(), ...deps };
+    this.#d = { topicRecheckMs: 120_000, notReadyRequeueMs: 15_000, kafkaTimeoutMs: 10_000, now: () => new Date(), ...deps };
   }
 
   async reconcile(key: string): Promise<WorkResult> {
@@ -149,7 +151,7 @@ export class Reconciler {
     const generation = cr.metadata.generation ?? 0;
     // Kafka round trips are skipped while nothing changed, since Deployment status events trigger many reconciles.
     if (done && done.generation === generation && Date.now() - done.at < this.#d.topicRecheckMs) return { ...done.outcome, changes: [] };
-    const outcome = await reconcileTopics(spec, this.#d.openKafkaAdmin);
+    const outcome = await reconcileTopics(spec, this.#d.openKafkaAdmin, this.#d.kafkaTimeoutMs);
     if (outcome.condition.status === 'True') this.#topicsDone.set(cr.metadata.uid, { generation, at: Date.now(), outcome });
     else this.#topicsDone.delete(cr.metadata.uid);
     return outcome;

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createLogger, createMetricsRegistry } from '@sunsu/observability';
 import { chatClusterCrd } from '../api/crd.ts';
@@ -25,8 +24,6 @@ export const OPERATOR_NS = 'sunsu-operator-it';
 export const OPERATOR_RELEASE = 'chat-operator-it';
 export const OPERATOR_SA = `${OPERATOR_RELEASE}`;
 
-const run = promisify(execFile);
-
 export function adminKubeConfig(): KubeConfig {
   if (!existsSync(KUBECONFIG)) throw new Error(`no kubeconfig at ${KUBECONFIG}: start the control plane with \`make cluster-up\``);
   const kc = new KubeConfig();
@@ -34,14 +31,21 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
-export async function tool(name: 'helm' | 'kubectl', args: string[], timeoutMs = 60_000): Promise<string> {
-  try {
-    const { stdout } = await run(`${KUBE_TOOLS}/${name}`, args, { env: { ...process.env, KUBECONFIG, HELM_CACHE_HOME: `${REPO}.run/helm/cache`, HELM_CONFIG_HOME: `${REPO}.run/helm/config`, HELM_DATA_HOME: `${REPO}.run/helm/data` }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${name} ${args.join(' ')} failed: ${e.stderr || e.message}`);
-  }
+/** Run the cached helm or kubectl against the test cluster; rejects with stderr on a non-zero exit. */
+export function tool(name: 'helm' | 'kubectl', args: string[], timeoutMs = 60_000, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(`${KUBE_TOOLS}/${name}`, args, {
+      env: { ...process.env, KUBECONFIG, HELM_CACHE_HOME: `${REPO}.run/helm/cache`, HELM_CONFIG_HOME: `${REPO}.run/helm/config`, HELM_DATA_HOME: `${REPO}.run/helm/data` },
+      timeout: timeoutMs,
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    p.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    p.on('error', reject);
+    p.on('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${name} ${args.join(' ')} failed (${signal ?? code}): ${err || out}`))));
+    p.stdin.end(input ?? '');
+  });
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
@@ -107,6 +111,7 @@ export function startOperator(kc: KubeConfig, overrides: Partial<OperatorOptions
     watchdogMs: 60_000,
     notReadyRequeueMs: 2_000,
     topicRecheckMs: 5_000,
+    kafkaTimeoutMs: 5_000,
     ...overrides,
   });
   op.start();
