@@ -176,8 +176,8 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  # For `eval "$(bash infra/cluster.sh env)"`: kubeconfig and the helm/kubectl binaries first on PATH.
-  env) echo "export KUBECONFIG='$kubeconfig' PATH='$(tools_dir):'\"\$PATH\"" ;;
+  # For `eval "$(bash infra/cluster.sh env)"`: kubeconfig and helm/kubectl first on PATH; SUNSU_* for the tests.
+  env) echo "export KUBECONFIG='$kubeconfig' SUNSU_KUBECONFIG='$kubeconfig' SUNSU_KUBE_TOOLS='$(tools_dir)' PATH='$(tools_dir):'\"\$PATH\"" ;;
   reset) stop; rm -rf "$dir" "$kubeconfig" ;;
   *) die "usage: $0 build|start|stop|status|env|reset" ;;
 esac
