@@ -136,11 +136,14 @@ start() {
   is_running kube-controller-manager || launch kube-controller-manager "$kd/kube-controller-manager" \
     --kubeconfig "$kubeconfig" --bind-address 127.0.0.1 --secure-port "$CLUSTER_CM_PORT" --leader-elect=false \
     --service-account-private-key-file "$dir/pki/sa.key" --use-service-account-credentials=false \
-    --controllers '*' --cluster-signing-duration 24h --profiling=false --v=1
+    --controllers '*' --cluster-signing-duration 24h --profiling=false --v=1 \
+    --node-monitor-grace-period 5m
   is_running kube-scheduler || launch kube-scheduler "$kd/kube-scheduler" \
     --kubeconfig "$kubeconfig" --bind-address 127.0.0.1 --secure-port "$CLUSTER_SCHED_PORT" --leader-elect=false --v=1
+  # KWOK patches node status only every ~55 s, longer than the node controller's 50 s grace period: without a node
+  # lease and a longer grace the node flaps NotReady, its pods lose Ready for good, and Deployments look down.
   is_running kwok || launch kwok "$(kwok_bin)" --kubeconfig "$kubeconfig" --manage-all-nodes=true \
-    --server-address "127.0.0.1:$CLUSTER_KWOK_PORT"
+    --server-address "127.0.0.1:$CLUSTER_KWOK_PORT" --node-lease-duration-seconds 40
   # One simulated node with room for many pods; KWOK owns it (annotation) and fakes its kubelet.
   "$(tools_dir)/kubectl" --kubeconfig "$kubeconfig" apply -f - >/dev/null <<'NODE' || die "could not create the KWOK node"
 apiVersion: v1
