@@ -35,10 +35,10 @@ KC
       cd "$SUNSU_ROOT"
       # The pid file must name node itself (not a wrapping subshell), so `stop` ends the right process.
       KUBECONFIG="$sa_kubeconfig" OPERATOR_IDENTITY="local-$(hostname)" OPERATOR_LEASE_NAMESPACE="$op_ns" \
-        OPERATOR_HTTP_PORT="${OPERATOR_HTTP_PORT:-18081}" nohup node operator/src/main.ts >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &
+        OPERATOR_HTTP_PORT="${OPERATOR_HTTP_PORT:-18091}" nohup node operator/src/main.ts >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &
       echo $! >"$(pidfile $name)"
     fi
-    wait_for $name 30 port_open "${OPERATOR_HTTP_PORT:-18081}" || die "the operator did not start, see $SUNSU_LOGS/$name.log"
+    wait_for $name 30 port_open "${OPERATOR_HTTP_PORT:-18091}" || die "the operator did not start, see $SUNSU_LOGS/$name.log"
     log "helm install chat-cluster 'demo' into $app_ns (Kafka $brokers)"
     helm upgrade --install demo "$SUNSU_ROOT/charts/chat-cluster" -n "$app_ns" --create-namespace \
       --set kafka.bootstrapServers="$brokers" --set secrets.create=true \
@@ -52,7 +52,7 @@ KC
     echo
     kubectl -n "$app_ns" get deployments,services,configmaps,poddisruptionbudgets -l app.kubernetes.io/managed-by=chat-operator
     echo
-    log "operator log: $SUNSU_LOGS/$name.log, metrics: http://127.0.0.1:${OPERATOR_HTTP_PORT:-18081}/metrics"
+    log "operator log: $SUNSU_LOGS/$name.log, metrics: http://127.0.0.1:${OPERATOR_HTTP_PORT:-18091}/metrics"
     log "try: eval \"\$(bash infra/cluster.sh env)\"; helm upgrade demo charts/chat-cluster -n $app_ns --reuse-values --set chatServer.replicas=4; kubectl get chatclusters -A -w"
     log "stop: make operator-demo-down (the control plane keeps running: make cluster-down)"
     ;;
