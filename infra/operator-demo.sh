@@ -33,9 +33,10 @@ KC
     chmod 600 "$sa_kubeconfig"
     if ! is_running $name; then
       cd "$SUNSU_ROOT"
-      # The pid file must name node itself (not a wrapping subshell), so `stop` ends the right process.
+      # The pid file must name node itself (not a wrapping subshell), so `stop` ends the right process. It watches
+      # only the demo namespace, so it stays out of the way of the integration tests on the same API server.
       KUBECONFIG="$sa_kubeconfig" OPERATOR_IDENTITY="local-$(hostname)" OPERATOR_LEASE_NAMESPACE="$op_ns" \
-        OPERATOR_HTTP_PORT="${OPERATOR_HTTP_PORT:-18091}" nohup node operator/src/main.ts >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &
+        OPERATOR_WATCH_NAMESPACE="$app_ns" OPERATOR_HTTP_PORT="${OPERATOR_HTTP_PORT:-18091}" nohup node operator/src/main.ts >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &
       echo $! >"$(pidfile $name)"
     fi
     wait_for $name 30 port_open "${OPERATOR_HTTP_PORT:-18091}" || die "the operator did not start, see $SUNSU_LOGS/$name.log"
