@@ -23,6 +23,8 @@ export interface OperatorOptions {
   /** Full resync: every known ChatCluster is reconciled again this often, events or not. */
   resyncMs?: number;
   watchdogMs?: number;
+  /** Cap of the watches' relist backoff (default 30 s). */
+  watchBackoffMaxMs?: number;
   concurrency?: number;
   topicRecheckMs?: number;
   notReadyRequeueMs?: number;
@@ -152,6 +154,7 @@ export class ChatOperator {
         kc: this.#o.kc,
         path: this.#collection(API_VERSION, PLURAL),
         watchdogMs: this.#o.watchdogMs ?? 120_000,
+        ...(this.#o.watchBackoffMaxMs ? { maxBackoffMs: this.#o.watchBackoffMaxMs } : {}),
         log,
         onRestart: restarts(PLURAL),
         onList: (items) => {
@@ -185,6 +188,7 @@ export class ChatOperator {
           path: this.#collection(k.apiVersion, k.plural),
           labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY},${CLUSTER_LABEL}`,
           watchdogMs: this.#o.watchdogMs ?? 120_000,
+          ...(this.#o.watchBackoffMaxMs ? { maxBackoffMs: this.#o.watchBackoffMaxMs } : {}),
           log,
           onRestart: restarts(k.plural),
           // Any change to a child (status, an edit, a delete) is looked at from its ChatCluster's point of view.

@@ -3,7 +3,7 @@ import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Service } from '@ku
 import { CONFIG_HASH_ANNOTATION, PAUSE_ANNOTATION, type ChatCluster } from '../api/spec.ts';
 import {
   KAFKA_BROKERS, adminKubeConfig, applyCluster, condition, createNamespace, deleteNamespace, getCluster,
-  installCrdAndRbac, operatorKubeConfig, startOperator, tool, waitFor,
+  installCrdAndRbac, operatorKubeConfig, startOperator, testPartitions, tool, waitFor,
 } from '../testing/cluster.ts';
 import { rawSpec } from '../testing/fixtures.ts';
 import { Kube, KubeError, resourcePath } from './kube.ts';
@@ -15,13 +15,14 @@ jest.setTimeout(90_000); // the project's testTimeout is not applied per project
 const admin = new Kube(adminKubeConfig());
 let operator: ChatOperator;
 let ns: string;
+let partitions = 6;
 
 const spec = (overrides: Record<string, unknown> = {}) =>
   rawSpec({
     chatServer: { image: 'sunsu/chat-server:1.0.0', replicas: 2 },
     dispatcher: { image: 'sunsu/dispatcher:1.0.0', replicas: 1 },
     syncer: { image: 'sunsu/syncer:1.0.0', replicas: 1 },
-    kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions: 6 } },
+    kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions } },
     ...overrides,
   });
 const dep = (name: string) => admin.get<V1Deployment>(resourcePath('apps/v1', 'deployments', ns, name));
@@ -33,6 +34,7 @@ const readyWith = (pred: (cr: ChatCluster) => boolean, name = 'demo') =>
   }, 50_000);
 
 beforeAll(async () => {
+  partitions = await testPartitions();
   await installCrdAndRbac(admin);
   ns = await createNamespace(admin, 'op-reconcile');
   // Watching only this namespace keeps suites that share the API server out of each other's way.
@@ -61,7 +63,7 @@ describe('ChatCluster reconcile against a real API server', () => {
     const svc = await admin.get<V1Service>(resourcePath('v1', 'services', ns, 'demo-chat-server'));
     expect(svc?.spec?.ports?.[0]).toMatchObject({ port: 80, targetPort: 'http' });
     const cm = await admin.get<V1ConfigMap>(resourcePath('v1', 'configmaps', ns, 'demo-config'));
-    expect(cm?.data).toMatchObject({ CHAT_KAFKA_BROKERS: KAFKA_BROKERS, CHAT_KAFKA_PARTITIONS: '6', CHAT_ENV: 'production' });
+    expect(cm?.data).toMatchObject({ CHAT_KAFKA_BROKERS: KAFKA_BROKERS, CHAT_KAFKA_PARTITIONS: String(partitions), CHAT_ENV: 'production' });
     expect(await admin.get(resourcePath('policy/v1', 'poddisruptionbudgets', ns, 'demo-chat-server'))).toBeDefined();
     expect(await admin.get(resourcePath('policy/v1', 'poddisruptionbudgets', ns, 'demo-syncer'))).toBeUndefined();
 
@@ -171,8 +173,8 @@ describe('validation by the API server (CRD schema + CEL)', () => {
   });
 
   it('refuses fewer partitions and a changed replication factor on update', async () => {
-    expect(await rejected(spec({ kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions: 3 } } }), 'demo')).toContain('kafka.topics.partitions can only grow');
-    expect(await rejected(spec({ kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions: 6, replicationFactor: 2 } } }), 'demo')).toContain('kafka.topics.replicationFactor is immutable');
+    expect(await rejected(spec({ kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions: partitions - 1 } } }), 'demo')).toContain('kafka.topics.partitions can only grow');
+    expect(await rejected(spec({ kafka: { bootstrapServers: KAFKA_BROKERS, topics: { partitions, replicationFactor: 2 } } }), 'demo')).toContain('kafka.topics.replicationFactor is immutable');
   });
 
   it('refuses missing images and bad brokers (schema), and inverted autoscaling bounds (CEL)', async () => {

@@ -17,6 +17,8 @@ export interface WatcherOptions {
   /** Server-side watch duration before the server closes it cleanly (then resumed from the last version). */
   serverTimeoutSeconds?: number;
   onRestart?: (reason: string) => void;
+  /** Longest wait between relist attempts (exponential from 1 s). */
+  maxBackoffMs?: number;
   log?: { warn: (o: object, msg: string) => void; debug: (o: object, msg: string) => void };
 }
 
@@ -74,7 +76,7 @@ export class Watcher {
     this.#lastActivity = Date.now();
     clearTimeout(this.#retryTimer);
     const delay = relist ? this.#backoffMs : 0;
-    if (relist) this.#backoffMs = Math.min(30_000, this.#backoffMs * 2);
+    if (relist) this.#backoffMs = Math.min(this.#o.maxBackoffMs ?? 30_000, this.#backoffMs * 2);
     this.#retryTimer = setTimeout(() => void (relist ? this.#listAndWatch() : this.#watchFrom(this.#generation)), delay);
     this.#retryTimer.unref();
   }

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { allTopics } from '@sunsu/contracts';
+import { createKafkaBus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry } from '@sunsu/observability';
 import { chatClusterCrd } from '../api/crd.ts';
 import { API_VERSION, PLURAL, type ChatCluster } from '../api/spec.ts';
@@ -127,3 +129,18 @@ export function applyCluster(kube: Kube, ns: string, name: string, spec: Record<
 }
 
 export const condition = (cr: ChatCluster | undefined, type: string) => cr?.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * The partition count a test ChatCluster should ask for: 6, or more if the run's (shared) Kafka already has the
+ * platform topics with more partitions — asking for fewer would be refused (Kafka cannot shrink), by design.
+ */
+export async function testPartitions(): Promise<number> {
+  const admin = await createKafkaBus({ brokers: KAFKA_BROKERS.split(','), clientId: 'operator-tests' }).admin();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const counts = await Promise.all(allTopics().filter((t) => existing.has(t)).map((t) => admin.partitionCount(t)));
+    return Math.max(6, ...counts);
+  } finally {
+    await admin.close();
+  }
+}

@@ -5,18 +5,19 @@ import { Kube, resourcePath } from '../controller/kube.ts';
 import type { ChatOperator } from '../controller/operator.ts';
 import {
   KAFKA_BROKERS, adminKubeConfig, applyCluster, condition, createNamespace, deleteNamespace, getCluster,
-  installCrdAndRbac, operatorKubeConfig, startOperator, waitFor,
+  installCrdAndRbac, operatorKubeConfig, startOperator, testPartitions, waitFor,
 } from '../testing/cluster.ts';
 import { rawSpec } from '../testing/fixtures.ts';
 
 // Topics in the real Kafka of the test run (CHAT_KAFKA_BROKERS). The platform's topic names are fixed, so this
-// suite only asks for the partition count the run's Kafka already has or creates (6): it never grows the
+// suite only asks for the partition count the run's Kafka already has (or 6 on a fresh Kafka): it never grows the
 // shared topics. Growth itself is covered by packages/kafka's ensureTopics test and topics.test.ts.
 jest.setTimeout(90_000);
 const admin = new Kube(adminKubeConfig());
 let operator: ChatOperator;
 let ns: string;
 let kafka: Admin;
+let partitions = 6;
 
 const spec = (partitions: number) =>
   rawSpec({
@@ -27,6 +28,7 @@ const spec = (partitions: number) =>
   });
 
 beforeAll(async () => {
+  partitions = await testPartitions();
   await installCrdAndRbac(admin);
   ns = await createNamespace(admin, 'op-topics');
   // Watching only this namespace keeps suites that share the API server out of each other's way.
@@ -42,7 +44,7 @@ afterAll(async () => {
 
 describe('Kafka topics of a ChatCluster', () => {
   it('exist in Kafka with the asked partitions once TopicsReady is True, and the status lists them', async () => {
-    await applyCluster(admin, ns, 'topics', spec(6));
+    await applyCluster(admin, ns, 'topics', spec(partitions));
     const cr = await waitFor('TopicsReady', async () => {
       const c = await getCluster(admin, ns, 'topics');
       return condition(c, 'TopicsReady')?.status === 'True' ? c : undefined;
@@ -50,7 +52,7 @@ describe('Kafka topics of a ChatCluster', () => {
     const inKafka = await kafka.listTopics();
     for (const t of allTopics()) {
       expect(inKafka).toContain(t);
-      expect(await kafka.partitionCount(t)).toBeGreaterThanOrEqual(6);
+      expect(await kafka.partitionCount(t)).toBe(partitions);
     }
     expect(cr!.status?.topics?.map((t) => t.name).sort()).toEqual([...allTopics()].sort());
   });
@@ -67,13 +69,13 @@ describe('Kafka topics of a ChatCluster', () => {
     expect(topics.message).toMatch(/chat-message has \d+ partitions, spec asks for 2/);
     expect(condition(cr, 'Ready')?.status).toBe('False');
     // Kafka was not changed
-    expect(await kafka.partitionCount('chat-message')).toBeGreaterThanOrEqual(6);
+    expect(await kafka.partitionCount('chat-message')).toBe(partitions);
     const events = await admin.list<{ reason: string; involvedObject: { name: string } }>(resourcePath('v1', 'events', ns));
     expect(events.items.some((e) => e.involvedObject.name === 'shrink' && e.reason === 'PartitionShrinkRefused')).toBe(true);
   });
 
   it('reports an unreachable Kafka in the status instead of failing silently', async () => {
-    const s = spec(6);
+    const s = spec(partitions);
     (s.kafka as { bootstrapServers: string }).bootstrapServers = '127.0.0.1:1';
     await applyCluster(admin, ns, 'nokafka', s);
     const cr = await waitFor('KafkaUnavailable', async () => {
