@@ -14,6 +14,9 @@ export class KubeError extends Error {
   }
 }
 
+/** metav1.StatusReason for answers that carry none (e.g. a server-side apply that fails conversion gives a bare 500). */
+const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+
 /** Where an API kind lives: /api/v1 for the core group, /apis/<group>/<version> otherwise. */
 export function resourcePath(apiVersion: string, plural: string, namespace?: string, name?: string): string {
   const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
@@ -74,7 +77,7 @@ export class Kube {
           try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
           if (status >= 200 && status < 300) return resolve(json as T);
           const s = (json ?? {}) as { reason?: string; message?: string };
-          reject(new KubeError(status, s.reason ?? `Http${status}`, `${method} ${path}: ${s.message ?? text.slice(0, 300)}`));
+          reject(new KubeError(status, s.reason || (REASONS[status] ?? `Http${status}`), `${method} ${path}: ${s.message ?? text.slice(0, 300)}`));
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out after ${this.#timeoutMs} ms`)));

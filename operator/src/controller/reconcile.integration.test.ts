@@ -155,6 +155,30 @@ describe('ChatCluster reconcile against a real API server', () => {
   });
 });
 
+describe('failures end up in the status', () => {
+  it('a child the API server refuses: Reconciled=False with its reason, phase Failed, an Event; fixed spec recovers', async () => {
+    // Passes the CRD schema (int-or-string) and the operator's check, but is no valid quantity for a Deployment.
+    const bad = spec({ chatServer: { image: 'sunsu/chat-server:1.0.0', replicas: 2, resources: { requests: { cpu: '1.5.5' } } } });
+    await applyCluster(admin, ns, 'demo', bad);
+    const cr = await waitFor('Reconciled=False', async () => {
+      const c = await cluster();
+      return condition(c, 'Reconciled')?.status === 'False' && c?.status?.observedGeneration === c?.metadata.generation ? c : undefined;
+    });
+    // (the API server answers a server-side apply that fails conversion with a bare 500)
+    expect(condition(cr, 'Reconciled')?.reason).toBe('InternalError');
+    expect(condition(cr, 'Reconciled')?.message).toContain('deployments/demo-chat-server');
+    expect(condition(cr, 'Reconciled')?.message).toContain('quantities must match');
+    expect(condition(cr, 'Ready')?.status).toBe('False');
+    expect(cr.status?.phase).toBe('Failed');
+    const events = await admin.list<{ reason: string; type: string; involvedObject: { name: string } }>(resourcePath('v1', 'events', ns));
+    expect(events.items.some((e) => e.involvedObject.name === 'demo' && e.reason === 'ReconcileFailed' && e.type === 'Warning')).toBe(true);
+
+    await applyCluster(admin, ns, 'demo', spec());
+    const ok = await readyWith((c) => c.status?.components?.chatServer?.readyReplicas === 2);
+    expect(condition(ok, 'Reconciled')?.status).toBe('True');
+  });
+});
+
 describe('validation by the API server (CRD schema + CEL)', () => {
   const rejected = async (s: Record<string, unknown>, name = 'bad'): Promise<string> => {
     try {
