@@ -8,7 +8,7 @@ export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 .PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle dead-letters replay-dead-letters cluster-up cluster-down operator-crd operator-demo operator-demo-down kind-e2e
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 up: ## provision and start every server and service, print the chat page URL
 	@bash infra/up.sh
