@@ -41,6 +41,9 @@ timed_build() { # name, log, command... ; prints the duration
 
 build() {
   command -v go >/dev/null || apt_install golang-go
+  # Work trees share the cache: one build at a time (the others wait, then find the binaries).
+  exec 9>"$SUNSU_CACHE/.cluster-build.lock"
+  flock -w 1800 9 || die "another build of the control plane holds $SUNSU_CACHE/.cluster-build.lock"
   local kd; kd="$(k8s_dir)"
   if [ ! -x "$kd/kube-scheduler" ]; then
     local v="${K8S_VERSION#v}" ld
@@ -77,6 +80,7 @@ build() {
     install -m 0755 "$(find "$tmp/layer" -type f -name kubectl | head -n 1)" "$td/kubectl"
     rm -rf "$tmp"
   fi
+  flock -u 9
 }
 
 api_ready() { "$(tools_dir)/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; }
