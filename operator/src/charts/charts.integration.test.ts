@@ -1,12 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { Kube, resourcePath } from '../controller/kube.ts';
 import type { ChatOperator } from '../controller/operator.ts';
 import {
-  KAFKA_BROKERS, REPO, adminKubeConfig, condition, createNamespace, deleteNamespace, getCluster, installCrdAndRbac,
+  KAFKA_BROKERS, REPO, adminKubeConfig, applyCluster, condition, createNamespace, deleteNamespace, getCluster, installCrdAndRbac,
   operatorKubeConfig, startOperator, tool, waitFor,
 } from '../testing/cluster.ts';
+import { rawSpec } from '../testing/fixtures.ts';
 
 // Helm 4 against the same API server: lint, server-side dry runs of every ci/ values file, then a real
 // install/upgrade/uninstall of both charts, with the operator running as the chart's own ServiceAccount.
@@ -28,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  for (const [release, ns] of [['chat', appNs], ['ops', opNs]] as const) {
+  for (const [release, ns] of [['chat', appNs], ['ops', opNs], ['scoped', opNs]] as const) {
     if (ns) await tool('helm', ['uninstall', release, '-n', ns, '--ignore-not-found']).catch(() => undefined);
   }
   if (appNs) await deleteNamespace(admin, appNs);
@@ -49,13 +50,23 @@ describe('charts', () => {
   it.each(['chat-operator', 'chat-cluster'])('%s: every ci/ rendering is accepted by the API server (dry run) and labelled', async (chart) => {
     for (const f of ciFiles(chart)) {
       // Test hooks are left out: their pod names a ServiceAccount that a dry run does not create.
-      const rendered = await tool('helm', ['template', 'ci', `${CHARTS}/${chart}`, '-n', appNs, '-f', f, '--skip-tests']);
+      // A namespace named in a ci file is replaced by the test's (it must exist for the server-side dry run).
+      const rendered = await tool('helm', ['template', 'ci', `${CHARTS}/${chart}`, '-n', appNs, '-f', f, '--skip-tests', ...(readFileSync(f, 'utf8').includes('watchNamespace:') ? ['--set', `watchNamespace=${appNs}`] : [])]);
       for (const d of docs(rendered)) {
         expect(d.metadata.labels?.['app.kubernetes.io/part-of']).toBe('sunsu-chat');
         expect(d.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('Helm');
       }
       await tool('kubectl', ['apply', '--dry-run=server', '-n', appNs, '-f', '-'], 60_000, rendered);
     }
+  });
+
+  it('watching one namespace grants a Role there instead of a ClusterRole', async () => {
+    const rendered = docs(await tool('helm', ['template', 'scoped', `${CHARTS}/chat-operator`, '-n', opNs, '--set', `watchNamespace=${appNs}`]));
+    const kinds = rendered.map((d) => d.kind);
+    expect(kinds).not.toContain('ClusterRole');
+    expect(kinds).not.toContain('ClusterRoleBinding');
+    const roles = rendered.filter((d) => d.kind === 'Role') as unknown as { metadata: { name: string; namespace: string } }[];
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([appNs, opNs].sort()); // the watch namespace + the Lease's
   });
 
   it('installs the operator chart: Deployment available (KWOK), least-privilege RBAC; the operator runs as its ServiceAccount', async () => {
@@ -102,5 +113,25 @@ describe('charts', () => {
     await tool('helm', ['uninstall', 'ops', '-n', opNs, '--wait', '--timeout', '60s'], 90_000);
     expect(await admin.get(resourcePath('rbac.authorization.k8s.io/v1', 'clusterroles', undefined, 'ops-chat-operator'))).toBeUndefined();
     expect(await admin.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/chatclusters.chat.sunsu.dev')).toBeDefined();
+  });
+
+  it('a single-namespace install works with its Role only, and is refused everywhere else', async () => {
+    await tool('helm', ['install', 'scoped', `${CHARTS}/chat-operator`, '-n', opNs, '--set', `watchNamespace=${appNs}`, '--set', 'replicaCount=0', '--set', 'leaderElection.leaseName=chat-operator-scoped'], 120_000);
+    const kc = await operatorKubeConfig(admin, opNs, 'scoped-chat-operator');
+    operator = startOperator(kc, {
+      watchNamespace: appNs,
+      leaderElection: { enabled: true, namespace: opNs, name: 'chat-operator-scoped', leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 },
+    });
+    await applyCluster(admin, appNs, 'scoped', rawSpec({
+      chatServer: { image: 'sunsu/chat-server:1.0.0', replicas: 1 }, dispatcher: { image: 'sunsu/dispatcher:1.0.0', replicas: 1 },
+      syncer: { image: 'sunsu/syncer:1.0.0', replicas: 1 }, kafka: { bootstrapServers: KAFKA_BROKERS, manageTopics: false },
+    }));
+    await waitFor('Ready with a Role only', async () => condition(await getCluster(admin, appNs, 'scoped'), 'Ready')?.status === 'True', 45_000);
+    const asScoped = new Kube(kc);
+    await expect(asScoped.list(resourcePath('apps/v1', 'deployments', opNs))).rejects.toMatchObject({ status: 403 });
+    await expect(asScoped.list('/apis/apps/v1/deployments')).rejects.toMatchObject({ status: 403 });
+    await operator.stop();
+    operator = undefined;
+    await tool('helm', ['uninstall', 'scoped', '-n', opNs, '--wait', '--timeout', '60s'], 90_000);
   });
 });
