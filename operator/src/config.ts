@@ -14,6 +14,10 @@ export const OperatorEnv = z.object({
   OPERATOR_LEADER_ELECT: bool.default(true),
   OPERATOR_LEASE_NAMESPACE: z.string().min(1).default('default'),
   OPERATOR_LEASE_NAME: z.string().min(1).default('chat-operator'),
+  /** Lease timing (as controller-runtime's flags): a crashed leader is replaced after the duration. */
+  OPERATOR_LEASE_DURATION_SECONDS: z.coerce.number().int().min(2).default(15),
+  OPERATOR_LEASE_RENEW_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(10),
+  OPERATOR_LEASE_RETRY_SECONDS: z.coerce.number().positive().default(2),
   /** Watch only this namespace; empty = all namespaces (needs the chart's ClusterRole). */
   OPERATOR_WATCH_NAMESPACE: z.string().optional(),
   OPERATOR_RESYNC_SECONDS: z.coerce.number().int().min(10).default(120),
@@ -23,5 +27,11 @@ export const OperatorEnv = z.object({
 });
 export type OperatorEnv = z.output<typeof OperatorEnv>;
 
-export const loadOperatorConfig = (env: Record<string, string | undefined> = process.env): OperatorEnv =>
-  loadConfig(OperatorEnv, { ...env, OPERATOR_WATCH_NAMESPACE: env.OPERATOR_WATCH_NAMESPACE || undefined });
+export function loadOperatorConfig(env: Record<string, string | undefined> = process.env): OperatorEnv {
+  const cfg = loadConfig(OperatorEnv, { ...env, OPERATOR_WATCH_NAMESPACE: env.OPERATOR_WATCH_NAMESPACE || undefined });
+  // client-go's rule: the leader must give up (renew deadline) before others may take over (duration).
+  if (cfg.OPERATOR_LEASE_RENEW_DEADLINE_SECONDS >= cfg.OPERATOR_LEASE_DURATION_SECONDS) {
+    throw new Error('invalid configuration:\n  OPERATOR_LEASE_RENEW_DEADLINE_SECONDS: must be less than OPERATOR_LEASE_DURATION_SECONDS');
+  }
+  return cfg;
+}
