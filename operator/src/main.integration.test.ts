@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { jest } from '@jest/globals';
 import { Kube, resourcePath } from './controller/kube.ts';
@@ -16,6 +16,7 @@ jest.setTimeout(90_000);
 const admin = new Kube(adminKubeConfig());
 const leaseName = `chat-operator-main-${process.pid}`;
 let ns: string;
+let kubeconfigFile = '';
 
 interface Replica { name: string; port: number; proc: ChildProcess; output: string }
 const replicas: Replica[] = [];
@@ -49,6 +50,7 @@ beforeAll(async () => {
   const kc = await operatorKubeConfig(admin);
   mkdirSync(`${REPO}.run/tmp`, { recursive: true });
   const file = `${REPO}.run/tmp/operator-main-${process.pid}.kubeconfig`;
+  kubeconfigFile = file;
   writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
   for (const name of ['main-a', 'main-b']) {
     const port = await freePort();
@@ -71,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of replicas) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
   await admin.delete(resourcePath('coordination.k8s.io/v1', 'leases', OPERATOR_NS, leaseName));
+  if (kubeconfigFile) rmSync(kubeconfigFile, { force: true }); // it holds a token
   if (ns) await deleteNamespace(admin, ns);
 });
 

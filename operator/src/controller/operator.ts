@@ -191,6 +191,9 @@ export class ChatOperator {
           ...(this.#o.watchBackoffMaxMs ? { maxBackoffMs: this.#o.watchBackoffMaxMs } : {}),
           log,
           onRestart: restarts(k.plural),
+          // After a (re)list, whatever happened to children while the watch was down (a delete leaves no trace in
+          // the list) is caught by looking at every ChatCluster again; the queue deduplicates.
+          onList: () => { for (const key of this.#known.keys()) queue.add(key); },
           // Any change to a child (status, an edit, a delete) is looked at from its ChatCluster's point of view.
           onEvent: (_type, o) => {
             const owner = o.metadata?.labels?.[CLUSTER_LABEL];
