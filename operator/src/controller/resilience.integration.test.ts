@@ -13,7 +13,7 @@ import { rawSpec } from '../testing/fixtures.ts';
 
 // The API server goes away under a running operator and comes back: the watches must notice, back off, relist and
 // carry on — the failure mode behind "the operator silently stopped reacting" reports.
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 const admin = new Kube(adminKubeConfig());
 const registry = createMetricsRegistry('chat-operator-resilience');
 let operator: ChatOperator;
@@ -55,14 +55,16 @@ it('recovers its watches after the API server restarts and reconciles what chang
   await sh('start');
   const restartMs = Date.now() - t0;
 
-  // A change made after the restart must be picked up (watches re-established), within the backoff bound.
+  // A change made after the restart must be picked up (watches re-established), within the backoff bound; the
+  // status then follows the restarted controller manager and KWOK (slower: they resync from scratch).
   await applyCluster(admin, ns, 'res', spec(3));
-  await waitFor('change reconciled after the restart', async () => {
+  await waitFor('change applied after the restart', async () => (await admin.get<{ spec: { replicas: number } }>(resourcePath('apps/v1', 'deployments', ns, 'res-chat-server')))?.spec.replicas === 3, 30_000);
+  const appliedMs = Date.now() - t0 - restartMs;
+  await waitFor('status caught up after the restart', async () => {
     const cr = await getCluster(admin, ns, 'res');
     return cr?.status?.components?.chatServer?.readyReplicas === 3 && condition(cr, 'Ready')?.status === 'True';
-  }, 60_000);
-  process.stderr.write(`control plane restart ${restartMs} ms, operator caught up ${Date.now() - t0 - restartMs} ms later\n`);
+  }, 90_000);
+  process.stderr.write(`control plane restart ${restartMs} ms; change applied ${appliedMs} ms and status Ready ${Date.now() - t0 - restartMs} ms after it\n`);
   const restarts = await registry.getSingleMetricAsString('chat_operator_watch_restarts_total');
   expect(restarts).toMatch(/chat_operator_watch_restarts_total\{[^}]*resource="chatclusters"[^}]*\} [1-9]/);
-  expect((await admin.get<{ spec: { replicas: number } }>(resourcePath('apps/v1', 'deployments', ns, 'res-chat-server')))?.spec.replicas).toBe(3);
 });
