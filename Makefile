@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 
-.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle dead-letters replay-dead-letters cluster-up cluster-down operator-crd operator-demo operator-demo-down kind-e2e
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle dead-letters replay-dead-letters
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,8 @@ replay-dead-letters: ## replay pending dead letters of TOPIC=<name>.DLT to their
 	@node scripts/dead-letters.ts replay --topic '$(TOPIC)' $(if $(LIMIT),--limit '$(LIMIT)') $(if $(DRY_RUN),--dry-run)
 
 # ── Kubernetes: ChatCluster operator, charts (see README "Operator and Helm charts") ──────────────────────────────
+.PHONY: cluster-up cluster-down operator-crd operator-demo operator-demo-down kind-e2e
+
 cluster-up: ## local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK node); kubeconfig in .run/kubeconfig
 	@bash infra/cluster.sh start
 
