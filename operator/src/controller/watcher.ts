@@ -39,6 +39,8 @@ export class Watcher {
   #lastActivity = Date.now();
   #watchdog: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** A restart is scheduled (backoff running): the watchdog must not restart again and reset the backoff. */
+  #waiting = false;
   #generation = 0;
 
   constructor(o: WatcherOptions) {
@@ -54,7 +56,7 @@ export class Watcher {
     this.#stopped = false;
     const wd = this.#o.watchdogMs ?? 120_000;
     this.#watchdog = setInterval(() => {
-      if (Date.now() - this.#lastActivity > wd) this.#restart('watchdog: no events', true);
+      if (!this.#waiting && Date.now() - this.#lastActivity > wd) this.#restart('watchdog: no events', true);
     }, Math.min(wd, 5000));
     this.#watchdog.unref();
     void this.#listAndWatch();
@@ -77,7 +79,12 @@ export class Watcher {
     clearTimeout(this.#retryTimer);
     const delay = relist ? this.#backoffMs : 0;
     if (relist) this.#backoffMs = Math.min(this.#o.maxBackoffMs ?? 30_000, this.#backoffMs * 2);
-    this.#retryTimer = setTimeout(() => void (relist ? this.#listAndWatch() : this.#watchFrom(this.#generation)), delay);
+    this.#waiting = true;
+    this.#retryTimer = setTimeout(() => {
+      this.#waiting = false;
+      this.#lastActivity = Date.now(); // the watchdog measures silence from the new attempt on
+      void (relist ? this.#listAndWatch() : this.#watchFrom(this.#generation));
+    }, delay);
     this.#retryTimer.unref();
   }
 
