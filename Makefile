@@ -8,7 +8,7 @@ export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 .PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle bench-rooms dead-letters replay-dead-letters
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 up: ## provision and start every server and service, print the chat page URL
 	@bash infra/up.sh
@@ -73,3 +73,24 @@ dead-letters: ## list dead letters of every *.DLT topic (TOPIC=<name>.DLT for on
 replay-dead-letters: ## replay pending dead letters of TOPIC=<name>.DLT to their source topic (LIMIT=N, DRY_RUN=1)
 	@if [ -z '$(TOPIC)' ]; then echo 'usage: make replay-dead-letters TOPIC=<name>.DLT [LIMIT=N] [DRY_RUN=1]' >&2; exit 2; fi
 	@node scripts/dead-letters.ts replay --topic '$(TOPIC)' $(if $(LIMIT),--limit '$(LIMIT)') $(if $(DRY_RUN),--dry-run)
+
+# ── Kubernetes: ChatCluster operator, charts (see README "Operator and Helm charts") ──────────────────────────────
+.PHONY: cluster-up cluster-down operator-crd operator-demo operator-demo-down kind-e2e
+
+cluster-up: ## local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK node); kubeconfig in .run/kubeconfig
+	@bash infra/cluster.sh start
+
+cluster-down: ## stop the local control plane (its etcd data stays in .run/data/cluster)
+	@bash infra/cluster.sh stop
+
+operator-crd: ## regenerate charts/chat-operator/crds/ from operator/src/api/crd.ts
+	@node operator/src/api/gen-crd.ts
+
+operator-demo: ## control plane up, install both charts, run the operator, show `kubectl get chatclusters` Ready
+	@bash infra/operator-demo.sh start
+
+operator-demo-down: ## stop the demo's operator and uninstall the demo releases (the control plane keeps running)
+	@bash infra/operator-demo.sh stop
+
+kind-e2e: ## build images, kind cluster, install charts, wait for Ready (needs Docker + kind; cannot run on the dev machines)
+	@bash infra/kind-e2e.sh

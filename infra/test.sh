@@ -58,6 +58,13 @@ jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"; }
 step typecheck npx tsc -p tsconfig.json --noEmit
 step lint npm run -s lint
 step unit jest --selectProjects unit --json --outputFile="$reports/jest-unit.json"
+# ── Kubernetes control plane for the operator's integration tests (infra/cluster.sh; cold build ~11 min, cached) ──
+if ! bash "$here/cluster.sh" status | grep -q running; then
+  if bash "$here/cluster.sh" start; then ours+=("cluster"); else failed+=("cluster (control plane did not start)"); fi
+fi
+eval "$(bash "$here/cluster.sh" env)"
+export CHAT_KAFKA_BROKERS="${CHAT_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+
 step integration jest --selectProjects integration --runInBand --forceExit --json --outputFile="$reports/jest-integration.json"
 
 # e2e: the platform's services on test ports, then Playwright with Debian's Chromium.
