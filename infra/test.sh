@@ -41,7 +41,7 @@ for f in "$SUNSU_PIDS"/*.pid; do
   case "$inst" in chat-server-*|dispatcher-*|syncer-*)
     if is_running "$inst"; then
       svc="${inst%-*}"; port=$(tr '\0' '\n' </proc/"$(cat "$f")"/environ | sed -n 's/^CHAT_\(HTTP\|DISPATCHER_HTTP\|SYNCER_HTTP\)_PORT=//p' | head -n 1)
-      paused+=("$svc:$inst:${port:-0}"); bash "$here/services.sh" stop "$inst"
+      paused+=("$svc:$inst:${port:-0}"); bash "$here/services.sh" stop "$svc:$inst"
     fi ;;
   esac
 done
