@@ -45,7 +45,7 @@ build() {
   exec 9>"$SUNSU_CACHE/.cluster-build.lock"
   flock -w 1800 9 || die "another build of the control plane holds $SUNSU_CACHE/.cluster-build.lock"
   local kd; kd="$(k8s_dir)"
-  if [ ! -x "$kd/kube-scheduler" ]; then
+  if [ ! -x "$kd/kube-proxy" ]; then
     local v="${K8S_VERSION#v}" ld
     # The version ldflags matter: an unversioned apiserver reports v0.0.0 and clients (helm) refuse it.
     ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=${v%%.*}"
@@ -53,7 +53,8 @@ build() {
     mkdir -p "$kd.tmp"
     timed_build "kube-apiserver, kube-controller-manager, kube-scheduler $K8S_VERSION" "$SUNSU_LOGS/kube-build.log" \
       bash -c "cd '$kube_src/k8s' && CGO_ENABLED=0 go build -trimpath -ldflags '$ld' -o '$kd.tmp/' \
-        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy"
     rm -rf "$kd"; mv "$kd.tmp" "$kd"
   fi
   local eb; eb="$(etcd_bin)"

@@ -107,3 +107,29 @@ go_wrapper_bin() {
   fi
   echo "$bin"
 }
+
+# ── The node address: an address of the project's own, on a bridge of its own (never the machine's interface) ──
+# The Kubernetes node (kubelet, the API server, NodePorts) lives on it, and the backing servers listen on it as well
+# as on 127.0.0.1, so pods can reach them. Tests send traffic only to loopback, pod/service IPs and this address.
+SUNSU_NODE_IP="${SUNSU_NODE_IP:-10.245.0.1}"
+SUNSU_NODE_LINK="${SUNSU_NODE_LINK:-sunsu0}"
+
+node_address_present() { ip -o -4 addr show dev "$SUNSU_NODE_LINK" 2>/dev/null | grep -q " $SUNSU_NODE_IP/"; }
+
+# Create the bridge and its address (idempotent). Needs CAP_NET_ADMIN; without it the servers stay on loopback.
+ensure_node_address() {
+  node_address_present && return 0
+  command -v ip >/dev/null || apt_install iproute2
+  ip link show "$SUNSU_NODE_LINK" >/dev/null 2>&1 || ip link add "$SUNSU_NODE_LINK" type bridge 2>/dev/null \
+    || { log "cannot create the node address (no CAP_NET_ADMIN): servers listen on 127.0.0.1 only"; return 1; }
+  ip addr add "$SUNSU_NODE_IP/32" dev "$SUNSU_NODE_LINK" && ip link set "$SUNSU_NODE_LINK" up
+  log "node address $SUNSU_NODE_IP on $SUNSU_NODE_LINK"
+}
+
+remove_node_address() { ip link show "$SUNSU_NODE_LINK" >/dev/null 2>&1 && ip link del "$SUNSU_NODE_LINK" && log "removed $SUNSU_NODE_LINK" || true; }
+
+# buildah with the project's own storage (vfs: works without fuse-overlayfs or a daemon), cached outside the repo.
+sunsu_buildah() {
+  command -v buildah >/dev/null || apt_install buildah
+  buildah --storage-driver vfs --root "$SUNSU_CACHE/buildah/root" --runroot "$SUNSU_RUN/buildah-run" "$@"
+}
