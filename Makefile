@@ -75,13 +75,25 @@ replay-dead-letters: ## replay pending dead letters of TOPIC=<name>.DLT to their
 	@node scripts/dead-letters.ts replay --topic '$(TOPIC)' $(if $(LIMIT),--limit '$(LIMIT)') $(if $(DRY_RUN),--dry-run)
 
 # ── Kubernetes: ChatCluster operator, charts (see README "Operator and Helm charts") ──────────────────────────────
-.PHONY: cluster-up cluster-down operator-crd operator-demo operator-demo-down kind-e2e
+.PHONY: cluster-up cluster-down cluster-demo cluster-demo-down cluster-e2e images operator-crd operator-demo operator-demo-down kind-e2e
 
-cluster-up: ## local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK node); kubeconfig in .run/kubeconfig
+cluster-up: ## real single-node Kubernetes (control plane, containerd, kubelet, kube-proxy, CoreDNS; KWOK node for fast tests); kubeconfig in .run/kubeconfig
 	@bash infra/cluster.sh start
 
-cluster-down: ## stop the local control plane (its etcd data stays in .run/data/cluster)
+cluster-down: ## stop the cluster and leave the machine as it was (iptables, bridge, mounts, cgroups, sysctls)
 	@bash infra/cluster.sh stop
+
+images: ## build the four images from ./Dockerfile with buildah (tagged by content hash; cached in ~/.cache/sunsu/images)
+	@bash infra/images.sh build
+
+cluster-demo: ## the platform on the real node: images, Traefik ingress, both charts, ChatCluster Ready; prints the URL
+	@bash infra/cluster-e2e.sh up
+
+cluster-demo-down: ## uninstall the demo releases and check nothing is left (the cluster keeps running)
+	@bash infra/cluster-e2e.sh down
+
+cluster-e2e: ## cluster-demo, then helm test, Playwright through the ingress, failover tests, checked uninstall
+	@bash infra/cluster-e2e.sh all
 
 operator-crd: ## regenerate charts/chat-operator/crds/ from operator/src/api/crd.ts
 	@node operator/src/api/gen-crd.ts

@@ -15,8 +15,10 @@ const common = {
 };
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.integration\\.test\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.(integration|cluster)\\.test\\.ts$'] },
     // Hooks start and stop real processes: they get the same generous default as tests.
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.integration.test.ts'], slowTestThreshold: 30, testTimeout: 60_000, setupFilesAfterEnv: ['<rootDir>/tests/integration-setup.ts'] },
+    // The platform on the real Kubernetes node, reached through the ingress (infra/cluster-e2e.sh runs them).
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/tests/cluster/**/*.cluster.test.ts'], slowTestThreshold: 60, testTimeout: 300_000, setupFilesAfterEnv: ['<rootDir>/tests/integration-setup.ts'] },
   ],
 };

@@ -6,7 +6,7 @@ import { defineConfig } from '@playwright/test';
  */
 export default defineConfig({
   testDir: './specs',
-  outputDir: '../.run/e2e-artifacts',
+  outputDir: process.env.E2E_OUTPUT ?? '../.run/e2e-artifacts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
@@ -18,7 +18,11 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+        // The cluster run reaches the ingress by its host name on the node address, without /etc/hosts.
+        ...(process.env.E2E_HOST_RESOLVER_RULES ? [`--host-resolver-rules=${process.env.E2E_HOST_RESOLVER_RULES}`] : []),
+      ],
     },
   },
 });

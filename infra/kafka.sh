@@ -21,14 +21,24 @@ install_jars() {
 }
 
 write_config() {
+  # A second listener on the node address for the local cluster's pods, advertised with that address.
+  local nodeip listeners advertised protocols
+  nodeip="$(server_node_address)"
+  listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+  protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [ -n "$nodeip" ]; then
+    listeners="$listeners,NODE://$nodeip:$KAFKA_NODE_PORT"; advertised="$advertised,NODE://$nodeip:$KAFKA_NODE_PORT"
+    protocols="$protocols,NODE:PLAINTEXT"
+  fi
   cat >"$conf" <<CONF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$datadir
 num.partitions=1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make kind-e2e`: the real thing on a machine with Docker and kind (NOT runnable on the project's development
-# machines, which have no container engine; there `make test` covers the operator against a local control plane).
-# Builds the four images, creates a kind cluster, loads the images, installs backing servers, both charts, and
-# waits until the ChatCluster is Ready with real pods passing their readiness probes; then `helm test`.
+# `make kind-e2e`: the same end-to-end install as infra/cluster-e2e.sh (which runs on the project's own real node
+# in `make test`), on a machine with Docker and kind instead. Shared with that path: the one ./Dockerfile, the
+# charts, infra/k8s/e2e-values.yaml and the `helm test` hooks; the backing servers run as in-cluster Deployments
+# (infra/kind/backing.yaml) from public images. Not runnable on the project's development machines (no Docker).
 # Usage: kind-e2e.sh [--keep]   (KIND_CLUSTER=sunsu-e2e, IMAGE_TAG=e2e)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cluster="${KIND_CLUSTER:-sunsu-e2e}"
@@ -16,12 +16,15 @@ trap 'cleanup "${KEEP:-}"' EXIT
 [ "${1:-}" = "--keep" ] && KEEP=--keep
 
 cd "$SUNSU_ROOT"
-for img in chat-server:services/chat-server dispatcher:services/dispatcher syncer:services/syncer chat-operator:operator; do
-  log "docker build sunsu/${img%%:*}:$tag"
-  docker build -q -f "${img#*:}/Dockerfile" -t "sunsu/${img%%:*}:$tag" . >/dev/null
+# image name : SERVICE : workspace directory : port — the same table as infra/images.sh.
+for spec in chat-server:chat-server:services/chat-server:8080 dispatcher:dispatcher:services/dispatcher:9091 \
+            syncer:syncer:services/syncer:9092 chat-operator:operator:operator:8081; do
+  IFS=: read -r name svc dir port <<<"$spec"
+  log "docker build sunsu/$name:$tag"
+  docker build -q --build-arg SERVICE="$svc" --build-arg SERVICE_DIR="$dir" --build-arg PORT="$port" -t "sunsu/$name:$tag" . >/dev/null
 done
 kind get clusters | grep -qx "$cluster" || kind create cluster --name "$cluster" --wait 120s
-for img in chat-server dispatcher syncer chat-operator; do kind load docker-image --name "$cluster" "sunsu/$img:$tag"; done
+for name in chat-server dispatcher syncer chat-operator; do kind load docker-image --name "$cluster" "sunsu/$name:$tag"; done
 ctx="kind-$cluster"
 kubectl --context "$ctx" create namespace "$ns" --dry-run=client -o yaml | kubectl --context "$ctx" apply -f - >/dev/null
 kubectl --context "$ctx" -n "$ns" apply -f infra/kind/backing.yaml
@@ -29,9 +32,11 @@ kubectl --context "$ctx" -n "$ns" wait --for=condition=Available deploy --all --
 
 helm --kube-context "$ctx" upgrade --install chat-operator charts/chat-operator -n sunsu-system --create-namespace \
   --set image.repository=sunsu/chat-operator --set image.tag="$tag" --set image.pullPolicy=Never --wait --timeout 180s
-helm --kube-context "$ctx" upgrade --install chat charts/chat-cluster -n "$ns" \
+# The operator runs in sunsu-system and creates the topics itself: the Kafka address must resolve from there.
+helm --kube-context "$ctx" upgrade --install chat charts/chat-cluster -n "$ns" -f infra/k8s/e2e-values.yaml \
   --set image.registry=sunsu --set image.tag="$tag" --set image.pullPolicy=Never \
-  --set kafka.bootstrapServers=kafka:9092 \
+  --set kafka.bootstrapServers="kafka.$ns.svc.cluster.local:9092" \
+  --set secrets.create=false --set ingress.enabled=false \
   --set redis.urlSecretRef.name=chat-connections --set mongo.urlSecretRef.name=chat-connections \
   --set postgres.urlSecretRef.name=chat-connections --set auth.jwtSecretRef.name=chat-connections
 kubectl --context "$ctx" -n "$ns" wait --for=condition=Ready chatcluster/chat --timeout=600s \

@@ -128,8 +128,16 @@ ensure_node_address() {
 
 remove_node_address() { ip link show "$SUNSU_NODE_LINK" >/dev/null 2>&1 && ip link del "$SUNSU_NODE_LINK" && log "removed $SUNSU_NODE_LINK" || true; }
 
-# buildah with the project's own storage (vfs: works without fuse-overlayfs or a daemon), cached outside the repo.
+# buildah with the project's own storage, cached outside the repo (no daemon). overlay by default (fast, shares
+# layers); SUNSU_BUILDAH_DRIVER=vfs where the kernel cannot mount overlayfs.
+SUNSU_BUILDAH_DRIVER="${SUNSU_BUILDAH_DRIVER:-overlay}"
 sunsu_buildah() {
   command -v buildah >/dev/null || apt_install buildah
-  buildah --storage-driver vfs --root "$SUNSU_CACHE/buildah/root" --runroot "$SUNSU_RUN/buildah-run" "$@"
+  buildah --storage-driver "$SUNSU_BUILDAH_DRIVER" --root "$SUNSU_CACHE/buildah/$SUNSU_BUILDAH_DRIVER" \
+    --runroot "$SUNSU_CACHE/buildah/run-$SUNSU_BUILDAH_DRIVER" "$@"
 }
+
+# The backing servers also listen on the node address, so pods of the local cluster reach them (Kafka on its own
+# listener, advertised with that address). Prints the address, or nothing when it cannot exist here.
+KAFKA_NODE_PORT="${KAFKA_NODE_PORT:-19094}"
+server_node_address() { ensure_node_address >/dev/null 2>&1 && node_address_present && echo "$SUNSU_NODE_IP" || true; }

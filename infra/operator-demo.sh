@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make operator-demo`: the local control plane, both Helm charts, and a ChatCluster that becomes Ready.
-# There is no container runtime here: KWOK runs the chart's pods as simulated pods, so the reconciler itself runs
-# as a local process with the token of the chart's ServiceAccount (exactly the RBAC a pod would have).
+# The chart's images are not built here: the demo's namespaces send their pods to the KWOK-simulated node (node
+# selector + toleration by namespace annotation), and the reconciler itself runs as a local process with the token of
+# the chart's ServiceAccount (exactly the RBAC a pod would have).
 # Usage: operator-demo.sh start|stop
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 here="$(dirname "${BASH_SOURCE[0]}")"
@@ -11,12 +12,26 @@ app_ns="${DEMO_NAMESPACE:-sunsu-demo}"
 brokers="${CHAT_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
 sa_kubeconfig="$SUNSU_RUN/operator-demo.kubeconfig"
 
+simulated_namespace() { # pods of this namespace land on the KWOK node (PodNodeSelector, PodTolerationRestriction)
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $1
+  annotations:
+    scheduler.alpha.kubernetes.io/node-selector: type=kwok
+    scheduler.alpha.kubernetes.io/defaultTolerations: '[{"key":"sunsu.dev/simulated","operator":"Exists","effect":"NoSchedule"}]'
+YAML
+}
+
 case "${1:-start}" in
   start)
     use_project_node
     bash "$here/cluster.sh" start
     eval "$(bash "$here/cluster.sh" env)"
     bash "$here/kafka.sh" status | grep -q running || bash "$here/kafka.sh" start
+    simulated_namespace "$op_ns"
+    simulated_namespace "$app_ns"
     log "helm install chat-operator into $op_ns"
     helm upgrade --install chat-operator "$SUNSU_ROOT/charts/chat-operator" -n "$op_ns" --create-namespace --set image.tag=dev >/dev/null
     # The reconciler as the chart's ServiceAccount (a 24 h token from the TokenRequest API).

@@ -31,12 +31,16 @@ case "${1:-start}" in
       as_pg "$bin/initdb" -D "$datadir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >>"$SUNSU_LOGS/$name.log" 2>&1 \
         || die "initdb failed, see $SUNSU_LOGS/$name.log"
     fi
+    # The local cluster's pods connect through the node address from the pod network (development trust only).
+    nodeip="$(server_node_address)"
+    hba="$datadir/pg_hba.conf"
+    grep -q 'sunsu: pods' "$hba" || printf '# sunsu: pods of the local cluster\nhost all all 10.244.0.0/16 trust\nhost all all %s/32 trust\n' "$SUNSU_NODE_IP" >>"$hba"
     if as_pg "$bin/pg_ctl" -D "$datadir" status >/dev/null 2>&1; then
       log "$name already running on :$PG_PORT"
     else
       # fsync off: local/test cluster only; the data folder is disposable.
       as_pg "$bin/pg_ctl" -D "$datadir" -l "$SUNSU_LOGS/$name.log" -w -t 60 start \
-        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k /tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1${nodeip:+,$nodeip} -k /tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null \
         || { tail -n 30 "$SUNSU_LOGS/$name.log" >&2; die "postgres did not start"; }
     fi
     head -n 1 "$datadir/postmaster.pid" >"$(pidfile $name)"
@@ -45,7 +49,7 @@ case "${1:-start}" in
       "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
         || "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"
     done
-    log "$name ready on 127.0.0.1:$PG_PORT ($("$bin/postgres" --version))"
+    log "$name ready on 127.0.0.1${nodeip:+,$nodeip}:$PG_PORT ($("$bin/postgres" --version))"
     ;;
   stop)
     bin="$(pg_bindir)"

@@ -10,11 +10,12 @@ case "${1:-start}" in
     bin="$(go_wrapper_bin s3 s3-local)" || exit 1
     if is_running $name; then log "$name already running on :$S3_PORT"; exit 0; fi
     mkdir -p "$SUNSU_DATA/s3"
-    nohup "$bin" --listen-addr "127.0.0.1:$S3_PORT" --db "$SUNSU_DATA/s3/s3.bolt" --bucket sunsu-uploads \
+    nodeip="$(server_node_address)"
+    nohup "$bin" --listen-addr "127.0.0.1:$S3_PORT${nodeip:+,$nodeip:$S3_PORT}" --db "$SUNSU_DATA/s3/s3.bolt" --bucket sunsu-uploads \
       >>"$SUNSU_LOGS/$name.log" 2>&1 </dev/null &
     echo $! >"$(pidfile $name)"
     wait_for $name 30 port_open "$S3_PORT" || die "s3 did not open :$S3_PORT"
-    log "$name ready on 127.0.0.1:$S3_PORT (S3 API, bucket sunsu-uploads)"
+    log "$name ready on 127.0.0.1${nodeip:+,$nodeip}:$S3_PORT (S3 API, bucket sunsu-uploads)"
     ;;
   stop) stop_pid $name ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$S3_PORT" || echo "$name: stopped" ;;

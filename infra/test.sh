@@ -77,6 +77,15 @@ if bash "$here/services.sh" start "${E2E_SPECS[@]}"; then
 else
   failed+=("e2e (services did not start)")
 fi
+# The platform on the real node, the way users run it (images, ingress, both charts, Playwright through the
+# ingress, failover tests, checked uninstall). The local e2e services share Kafka consumer groups with the
+# cluster's dispatcher, so they stop first.
+for spec in "${E2E_SPECS[@]}"; do bash "$here/services.sh" stop "${spec%:*}" >/dev/null 2>&1 || true; done
+if [ "${SUNSU_SKIP_CLUSTER_E2E:-}" = 1 ]; then
+  log "── cluster-e2e: skipped (SUNSU_SKIP_CLUSTER_E2E=1)"
+else
+  step cluster-e2e bash "$here/cluster-e2e.sh" all
+fi
 
 node "$SUNSU_ROOT/scripts/test-summary.mjs" "$reports" || true
 if [ ${#failed[@]} -gt 0 ]; then log "FAILED: ${failed[*]}"; exit 1; fi

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"flag"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 )
 
 func main() {
-	listen := flag.String("listen-addr", "127.0.0.1:19000", "address to serve the S3 API on")
+	listen := flag.String("listen-addr", "127.0.0.1:19000", "address(es) to serve the S3 API on, comma-separated")
 	dbPath := flag.String("db", "s3.bolt", "bolt database file holding buckets and objects")
 	bucket := flag.String("bucket", "sunsu-uploads", "bucket created at start if missing")
 	flag.Parse()
@@ -32,7 +34,15 @@ func main() {
 	if err := backend.CreateBucket(*bucket); err != nil && !gofakes3.IsAlreadyExists(err) {
 		log.Fatalf("s3-local: create bucket: %v", err)
 	}
-	srv := &http.Server{Addr: *listen, Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second}
+	var listeners []net.Listener
+	for _, addr := range strings.Split(*listen, ",") {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			log.Fatalf("s3-local: %v", err)
+		}
+		listeners = append(listeners, ln)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -43,7 +53,13 @@ func main() {
 		_ = srv.Shutdown(shutdownCtx)
 	}()
 	log.Printf("s3-local: listening on %s, bucket %s, data %s", *listen, *bucket, *dbPath)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatalf("s3-local: %v", err)
+	errs := make(chan error, len(listeners))
+	for _, ln := range listeners {
+		go func(ln net.Listener) { errs <- srv.Serve(ln) }(ln)
+	}
+	for range listeners {
+		if err := <-errs; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Fatalf("s3-local: %v", err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import {
   initialPager,
   lastSequence,
   mergeMessages,
+  newMessageId,
   nextPageQuery,
   previewText,
   roomTitle,
@@ -172,5 +173,21 @@ describe('room titles', () => {
     });
     expect(roomTitle(group, '1', 'abcdef0123')).toBe('Do, Ra');
     expect(roomTitle(undefined, '1', 'abcdef0123')).toBe('Room abcdef01');
+  });
+});
+
+describe('newMessageId', () => {
+  it('uses randomUUID where the context offers it', () => {
+    expect(newMessageId({ randomUUID: () => 'from-crypto', getRandomValues: (a) => a })).toBe('from-crypto');
+  });
+
+  it('builds a version-4 UUID from getRandomValues on plain-HTTP pages (no randomUUID)', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const id = newMessageId({ getRandomValues: (a) => globalThis.crypto.getRandomValues(a) });
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(200);
   });
 });

@@ -173,3 +173,17 @@ export function roomTitle(room: ChatRoomSummary | undefined, me: string, code: s
   const others = room?.participants.filter((p) => p.userId !== me).map((p) => p.name) ?? [];
   return others.length ? others.join(', ') : `Room ${code.slice(0, 8)}`;
 }
+
+/**
+ * A random RFC 4122 version-4 id for client message ids. `crypto.randomUUID` exists only in secure contexts
+ * (HTTPS or localhost): a page served over plain HTTP on an internal host name would otherwise fail to send.
+ * `getRandomValues` is available everywhere, so the id is built from it when needed.
+ */
+export function newMessageId(random: Pick<Crypto, 'getRandomValues'> & { randomUUID?: () => string } = globalThis.crypto): string {
+  if (typeof random.randomUUID === 'function') return random.randomUUID();
+  const b = random.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -16,6 +16,7 @@ import {
   initialPager,
   lastSequence,
   mergeMessages,
+  newMessageId,
   nextPageQuery,
   roomTitle,
   unreadMarker,
@@ -361,7 +362,7 @@ export class RoomView {
     // Still "typing" for the throttle: the next message within the window sends no new typing frame.
     if (this.typingIdle) clearTimeout(this.typingIdle);
     this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-    const p: Pending = { messageId: crypto.randomUUID(), content, status: 'sending' };
+    const p: Pending = { messageId: newMessageId(), content, status: 'sending' };
     this.pending.push(p);
     this.render();
     this.scrollToBottom();
@@ -417,7 +418,7 @@ export class RoomView {
     show(progress, true);
     this.renderComposer();
     try {
-      await this.deps.api.uploadImage(this.code, selected.file, crypto.randomUUID(), (f) => {
+      await this.deps.api.uploadImage(this.code, selected.file, newMessageId(), (f) => {
         if (!this.closed) progress.value = f;
       });
       this.uploading = false;

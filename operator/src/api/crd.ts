@@ -105,12 +105,25 @@ const specSchema: Schema = obj(
       {
         jwtSecretRef: secretKeyRef('Secret key holding the HS256 secret (CHAT_JWT_SECRET)'),
         jwksUrl: str({ pattern: '^https?://', description: 'JWKS URL for RS256/ES256 tokens (CHAT_JWT_JWKS_URL)' }),
+        devSignIn: {
+          type: 'boolean',
+          default: false,
+          description: 'Enable the development sign-in POST /dev/token (anyone can sign in as any user): demos and e2e runs only.',
+        },
       },
       {
         'x-kubernetes-validations': [
           { rule: 'has(self.jwtSecretRef) != has(self.jwksUrl)', message: 'exactly one of auth.jwtSecretRef or auth.jwksUrl must be set' },
+          { rule: '!has(self.devSignIn) || !self.devSignIn || has(self.jwtSecretRef)', message: 'auth.devSignIn needs auth.jwtSecretRef (it signs HS256 tokens)' },
         ],
       },
+    ),
+    migrations: obj(
+      {
+        image: str({ minLength: 1, description: 'Image that runs the Postgres migrations (any platform image); default: the syncer image.' }),
+        backoffLimit: int({ minimum: 0, maximum: 20, default: 4 }),
+      },
+      { default: { backoffLimit: 4 }, description: 'Schema migrations: one Job per image version; the cluster is not Ready before it succeeded.' },
     ),
     ingress: obj(
       {
@@ -119,9 +132,15 @@ const specSchema: Schema = obj(
         className: str(),
         tlsSecretName: str(),
         webSocketTimeoutSeconds: int({ minimum: 30, maximum: 86400, default: 3600 }),
+        annotations: { ...stringMap(), description: 'Extra Ingress annotations (controller-specific), applied after the operator\'s own.' },
+        sessionAffinity: {
+          type: 'boolean',
+          default: true,
+          description: 'Cookie affinity to one chat-server pod (needed by SockJS/Socket.IO HTTP fallbacks with more than one replica).',
+        },
       },
       {
-        default: { enabled: false, webSocketTimeoutSeconds: 3600 },
+        default: { enabled: false, webSocketTimeoutSeconds: 3600, annotations: {}, sessionAffinity: true },
         'x-kubernetes-validations': [
           { rule: '!self.enabled || has(self.host)', message: 'ingress.host is required when the ingress is enabled' },
           { rule: '!has(self.tlsSecretName) || has(self.host)', message: 'ingress.tlsSecretName needs ingress.host' },
@@ -159,6 +178,7 @@ const statusSchema: Schema = obj({
   conditions: { type: 'array', items: condition, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
   components: obj({ chatServer: componentStatus, dispatcher: componentStatus, syncer: componentStatus }),
   topics: { type: 'array', items: obj({ name: str(), partitions: int() }) },
+  schema: obj({ image: str(), job: str() }),
 });
 
 export function chatClusterCrd(): Record<string, unknown> {

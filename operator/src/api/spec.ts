@@ -79,10 +79,26 @@ export const ChatClusterSpec = z
     mongo: z.object({ urlSecretRef: secretKeyRef }),
     postgres: z.object({ urlSecretRef: secretKeyRef }),
     auth: z
-      .object({ jwtSecretRef: secretKeyRef.optional(), jwksUrl: z.url().optional() })
+      .object({
+        jwtSecretRef: secretKeyRef.optional(),
+        jwksUrl: z.url().optional(),
+        /** The development sign-in (anyone can sign in as anyone): demos and e2e runs only, never by default. */
+        devSignIn: z.boolean().default(false),
+      })
       .refine((a) => (a.jwtSecretRef === undefined) !== (a.jwksUrl === undefined), {
         message: 'exactly one of auth.jwtSecretRef or auth.jwksUrl must be set',
+      })
+      .refine((a) => !a.devSignIn || a.jwtSecretRef !== undefined, {
+        message: 'auth.devSignIn needs auth.jwtSecretRef (it signs HS256 tokens)',
       }),
+    /** Postgres schema migrations: a Job per image version, which must succeed before the cluster is Ready. */
+    migrations: z
+      .object({
+        /** Image holding packages/db (any of the platform's images); default: the syncer's. */
+        image: z.string().min(1).optional(),
+        backoffLimit: z.number().int().min(0).max(20).default(4),
+      })
+      .default({ backoffLimit: 4 }),
     ingress: z
       .object({
         enabled: z.boolean().default(false),
@@ -91,8 +107,15 @@ export const ChatClusterSpec = z
         tlsSecretName: z.string().optional(),
         /** WebSocket connections are long-lived: proxies must not cut idle sockets before the STOMP heartbeats. */
         webSocketTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
+        /** Passed through to the Ingress as they are (after the operator's own, so they win). */
+        annotations: z.record(z.string(), z.string()).default({}),
+        /**
+         * Cookie affinity to one chat-server pod when there can be more than one: SockJS and Socket.IO HTTP
+         * fallbacks (polling, streaming) spread one session over several requests that must reach the same pod.
+         */
+        sessionAffinity: z.boolean().default(true),
       })
-      .default({ enabled: false, webSocketTimeoutSeconds: 3600 }),
+      .default({ enabled: false, webSocketTimeoutSeconds: 3600, annotations: {}, sessionAffinity: true }),
     /** Shared, non-secret settings for every component. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -100,6 +123,9 @@ export const ChatClusterSpec = z
 
 export type ChatClusterSpec = z.output<typeof ChatClusterSpec>;
 export type ComponentSpec = ChatClusterSpec['chatServer'];
+
+/** The image the migration Job runs. */
+export const migrationImage = (spec: ChatClusterSpec): string => spec.migrations.image ?? spec.syncer.image;
 
 export interface Condition {
   type: string;
@@ -123,6 +149,8 @@ export interface ChatClusterStatus {
   phase?: string;
   conditions?: Condition[];
   components?: Partial<Record<ComponentName, ComponentStatus>>;
+  /** The image whose migrations last completed. */
+  schema?: { image: string; job: string };
   topics?: { name: string; partitions: number }[];
 }
 

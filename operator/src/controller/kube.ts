@@ -28,6 +28,7 @@ const PLURALS: Record<string, string> = {
   ConfigMap: 'configmaps',
   Service: 'services',
   Deployment: 'deployments',
+  Job: 'jobs',
   PodDisruptionBudget: 'poddisruptionbudgets',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers',
   Ingress: 'ingresses',

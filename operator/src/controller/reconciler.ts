@@ -1,11 +1,11 @@
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import {
-  API_VERSION, COMPONENTS, PAUSE_ANNOTATION, PLURAL, isPaused, parseSpec,
+  API_VERSION, COMPONENTS, PAUSE_ANNOTATION, PLURAL, isPaused, migrationImage, parseSpec,
   type ChatCluster, type ChatClusterSpec, type ChatClusterStatus, type ComponentName, type ComponentStatus,
 } from '../api/spec.ts';
-import { CHILD_KINDS, CLUSTER_LABEL, MANAGED_BY, configHash, deploymentName, desiredChildren, stableHash } from '../resources/index.ts';
+import { CHILD_KINDS, CLUSTER_LABEL, MANAGED_BY, configHash, deploymentName, desiredChildren, migrationJobName, stableHash } from '../resources/index.ts';
 import {
-  CONDITION, componentCondition, componentStatus, derivePhase, findCondition, mergeConditions, readyCondition, type ConditionInput,
+  CONDITION, componentCondition, componentStatus, derivePhase, findCondition, mergeConditions, readyCondition, schemaCondition, type ConditionInput,
 } from '../status/conditions.ts';
 import { reconcileTopics, type AdminFactory, type TopicOutcome } from '../topics/topics.ts';
 import type { EventRecorder } from './events.ts';
@@ -13,6 +13,19 @@ import { KubeError, resourcePath, type Kube } from './kube.ts';
 import type { WorkResult } from './queue.ts';
 
 export const FIELD_MANAGER = 'chat-operator';
+/**
+ * Holds a Deployment's replica count for a moment when autoscaling is switched on: the operator stops applying
+ * `replicas` (the HPA owns it from then on), and a field nobody owns any more would be reset to its default of 1.
+ */
+export const REPLICAS_HANDOVER_MANAGER = 'chat-operator-replicas-handover';
+
+/** Does `manager` own `spec.replicas` (as an apply) according to the object's managedFields? */
+export function ownsReplicas(managedFields: V1ManagedFieldsEntry[] | undefined, manager: string): boolean {
+  return (managedFields ?? []).some((m) => {
+    const spec = (m.fieldsV1 as Record<string, Record<string, unknown>> | undefined)?.['f:spec'];
+    return m.manager === manager && m.operation === 'Apply' && spec !== undefined && 'f:replicas' in spec;
+  });
+}
 
 export interface ReconcilerDeps {
   kube: Kube;
@@ -99,6 +112,18 @@ export class Reconciler {
       }
     }
 
+    let schema = previous.schema;
+    if (spec) {
+      const image = migrationImage(spec);
+      const job = await kube.get<V1Job>(resourcePath('batch/v1', 'jobs', namespace, migrationJobName(cr, spec)));
+      const cond = schemaCondition(job, image);
+      updates.push(cond);
+      if (cond.status === 'True') schema = { image, job: migrationJobName(cr, spec) };
+      if (cond.reason === 'MigrationFailed' && findCondition(previous.conditions, CONDITION.schema)?.reason !== 'MigrationFailed') {
+        await this.#d.events.record(cr, 'Warning', 'MigrationFailed', cond.message);
+      }
+    }
+
     const components: Partial<Record<ComponentName, ComponentStatus>> = {};
     for (const c of COMPONENTS) {
       const dep = await kube.get<V1Deployment>(resourcePath('apps/v1', 'deployments', namespace, deploymentName(cr, c)));
@@ -111,7 +136,10 @@ export class Reconciler {
     const wasReady = findCondition(previous.conditions, CONDITION.ready)?.status === 'True';
     const isReady = findCondition(conditions, CONDITION.ready)?.status === 'True';
     const everReady = wasReady || previous.phase === 'Degraded' || previous.phase === 'Ready';
-    const status: ChatClusterStatus = { observedGeneration: generation, phase: derivePhase(conditions, everReady), conditions, components, ...(topics ? { topics } : {}) };
+    const status: ChatClusterStatus = {
+      observedGeneration: generation, phase: derivePhase(conditions, everReady), conditions, components,
+      ...(topics ? { topics } : {}), ...(schema ? { schema } : {}),
+    };
     if (isReady !== wasReady) {
       const ready = findCondition(conditions, CONDITION.ready)!;
       await this.#d.events.record(cr, isReady ? 'Normal' : 'Warning', isReady ? 'Ready' : 'NotReady', ready.message);
@@ -126,6 +154,7 @@ export class Reconciler {
   }
 
   async #applyChildren(cr: ChatCluster, spec: ChatClusterSpec): Promise<void> {
+    await this.#handReplicasToAutoscaler(cr, spec);
     const desired = desiredChildren(cr, spec);
     for (const obj of desired) await this.#d.kube.apply(obj, FIELD_MANAGER);
     // Prune what this object owns but no longer wants (autoscaling or ingress switched off, PDB below 2 pods).
@@ -137,9 +166,29 @@ export class Reconciler {
         const owned = item.metadata?.ownerReferences?.some((r) => r.uid === cr.metadata.uid);
         if (owned && !wanted.has(`${k.kind}/${item.metadata?.name}`)) {
           this.#d.log.info({ kind: k.kind, name: item.metadata?.name }, 'pruning child no longer wanted');
-          await this.#d.kube.delete(resourcePath(k.apiVersion, k.plural, cr.metadata.namespace, item.metadata?.name));
+          // Background propagation: a Job's pods go with it (the API's default for Jobs would orphan them).
+          await this.#d.kube.delete(resourcePath(k.apiVersion, k.plural, cr.metadata.namespace, item.metadata?.name), {
+            apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+          });
         }
       }
+    }
+  }
+
+  /**
+   * Switching autoscaling on: before the operator's apply drops `replicas`, a second field manager applies the
+   * current count, so the field keeps an owner and its value until the HPA changes it (the server-side apply
+   * "transfer ownership" pattern). Without this the Deployment would fall to 1 replica for a moment.
+   */
+  async #handReplicasToAutoscaler(cr: ChatCluster, spec: ChatClusterSpec): Promise<void> {
+    for (const c of COMPONENTS) {
+      if (!spec[c].autoscaling.enabled) continue;
+      const name = deploymentName(cr, c);
+      const dep = await this.#d.kube.get<V1Deployment>(resourcePath('apps/v1', 'deployments', cr.metadata.namespace, name));
+      if (!dep || !ownsReplicas(dep.metadata?.managedFields, FIELD_MANAGER)) continue;
+      const replicas = dep.spec?.replicas ?? 1;
+      this.#d.log.info({ deployment: name, replicas }, 'autoscaling switched on: handing replicas over to the HPA');
+      await this.#d.kube.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: cr.metadata.namespace }, spec: { replicas } } as KubernetesObject, REPLICAS_HANDOVER_MANAGER);
     }
   }
 

@@ -28,7 +28,7 @@ export function buildConfigMap(cr: ChatCluster, spec: ChatClusterSpec): V1Config
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(cr, configMapName(cr)), data: sharedConfig(spec) };
 }
 
-const fromSecret = (name: string, ref: { name: string; key: string }): V1EnvVar => ({
+export const fromSecret = (name: string, ref: { name: string; key: string }): V1EnvVar => ({
   name,
   valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
 });
@@ -49,6 +49,12 @@ export function componentEnv(spec: ChatClusterSpec, component: ComponentName): V
     // Routing and presence need a unique id per instance: the pod name is one.
     env.push({ name: 'CHAT_SERVER_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     env.push({ name: 'CHAT_UPLOAD_DIR', value: '/data/uploads' });
+    // Off unless the spec opts in: production images never offer the development sign-in by themselves.
+    env.push({ name: 'CHAT_DEV_SIGNIN', value: String(spec.auth.devSignIn) });
+  }
+  if (component === 'dispatcher') {
+    // Topics belong to the operator (spec.kafka.manageTopics) or to whoever manages Kafka: never the dispatcher.
+    env.push({ name: 'CHAT_KAFKA_CREATE_TOPICS', value: 'false' });
   }
   for (const [name, value] of Object.entries(spec[component].env).sort(([a], [b]) => a.localeCompare(b))) {
     env.push({ name, value });

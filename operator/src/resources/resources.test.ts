@@ -1,7 +1,10 @@
-import type { V1Deployment, V1Ingress, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { V1Deployment, V1Ingress, V1Job, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { CONFIG_HASH_ANNOTATION, parseSpec, type ChatClusterSpec } from '../api/spec.ts';
 import { chatCluster, rawSpec } from '../testing/fixtures.ts';
-import { configHash, desiredChildren } from './index.ts';
+import { ROLLOUT, configHash, desiredChildren, migrationJobName } from './index.ts';
+import { DEV_SIGNIN_PATH, PUBLIC_PATHS } from './network.ts';
 
 const spec = (overrides: Record<string, unknown> = {}): ChatClusterSpec => {
   const p = parseSpec(rawSpec(overrides));
@@ -17,6 +20,7 @@ describe('desiredChildren', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
       'ServiceAccount/demo-chat', 'ConfigMap/demo-config',
       'Service/demo-chat-server', 'Service/demo-dispatcher', 'Service/demo-syncer',
+      'Job/demo-migrate-' + migrationJobName(cr, spec()).split('-migrate-')[1],
       'Deployment/demo-chat-server', 'Deployment/demo-dispatcher', 'Deployment/demo-syncer',
       // syncer has one replica by default: no PDB (it would block every drain)
       'PodDisruptionBudget/demo-chat-server', 'PodDisruptionBudget/demo-dispatcher',
@@ -78,6 +82,79 @@ describe('desiredChildren', () => {
     expect(ing.spec!.tls).toEqual([{ hosts: ['chat.example.com'], secretName: 'tls' }]);
     expect(ing.spec!.ingressClassName).toBe('nginx');
     expect(ing.spec!.rules![0]!.http!.paths[0]!.backend.service!.name).toBe('demo-chat-server');
+  });
+
+  it('routes the public surface only: not /metrics, /healthz, /readyz; /dev only with the development sign-in', () => {
+    const pathsOf = (overrides: Record<string, unknown>) =>
+      (byKind(desiredChildren(cr, spec({ ingress: { enabled: true, host: 'chat.example.com' }, ...overrides })), 'Ingress')[0] as V1Ingress).spec!.rules![0]!.http!.paths;
+    const routed = (paths: ReturnType<typeof pathsOf>, url: string) =>
+      paths.some((p) => (p.pathType === 'Exact' ? url === p.path : url === p.path || url.startsWith(`${p.path}/`)));
+    const paths = pathsOf({});
+    for (const url of ['/', '/api/chat/rooms', '/stomp', '/ws/info', '/ws/123/abc/websocket', '/socket.io/', '/dist/app.js', '/app.css']) expect(routed(paths, url)).toBe(true);
+    for (const url of ['/metrics', '/healthz', '/readyz', '/dev/token', '/wsx']) expect(routed(paths, url)).toBe(false);
+    const devPaths = pathsOf({ auth: { jwtSecretRef: { name: 'conn', key: 'jwt-secret' }, devSignIn: true } });
+    expect(routed(devPaths, '/dev/token')).toBe(true);
+    expect(devPaths).toContainEqual(expect.objectContaining(DEV_SIGNIN_PATH));
+  });
+
+  it('routes every file of the web client (web/public)', () => {
+    const web = fileURLToPath(new URL('../../../web/public', import.meta.url));
+    for (const entry of readdirSync(web, { withFileTypes: true })) {
+      const url = `/${entry.name}`;
+      const covered = PUBLIC_PATHS.some((p) => (p.pathType === 'Exact' ? url === p.path : url === p.path || url.startsWith(`${p.path}/`)));
+      expect({ url, covered }).toEqual({ url, covered: true });
+    }
+  });
+
+  it('adds cookie affinity with more than one chat-server, and passes annotations through', () => {
+    const ingressSpec = { enabled: true, host: 'chat.example.com', annotations: { 'example.com/x': 'y', 'nginx.ingress.kubernetes.io/proxy-body-size': '20m' } };
+    const objs = desiredChildren(cr, spec({ ingress: ingressSpec }));
+    const svc = byKind(objs, 'Service')[0] as V1Service;
+    expect(svc.metadata!.annotations!['traefik.ingress.kubernetes.io/service.sticky.cookie']).toBe('true');
+    const ing = byKind(objs, 'Ingress')[0] as V1Ingress;
+    expect(ing.metadata!.annotations).toMatchObject({ 'nginx.ingress.kubernetes.io/affinity': 'cookie', 'example.com/x': 'y', 'nginx.ingress.kubernetes.io/proxy-body-size': '20m' });
+    const single = desiredChildren(cr, spec({ ingress: ingressSpec, chatServer: { image: 'x', replicas: 1 } }));
+    expect((byKind(single, 'Service')[0] as V1Service).metadata!.annotations!['traefik.ingress.kubernetes.io/service.sticky.cookie']).toBeUndefined();
+    const off = desiredChildren(cr, spec({ ingress: { ...ingressSpec, sessionAffinity: false } }));
+    expect((byKind(off, 'Ingress')[0] as V1Ingress).metadata!.annotations!['nginx.ingress.kubernetes.io/affinity']).toBeUndefined();
+  });
+
+  it('drains chat-server gradually: pre-stop sleep, minReadySeconds, probe timeouts above /readyz\'s 2 s', () => {
+    const [chat, dispatcher] = byKind(desiredChildren(cr, spec()), 'Deployment') as V1Deployment[];
+    const c = chat!.spec!.template.spec!.containers[0]!;
+    expect(c.lifecycle!.preStop!.sleep!.seconds).toBe(ROLLOUT.chatServer.preStopSleepSeconds);
+    expect(chat!.spec!.minReadySeconds).toBeGreaterThan(0);
+    expect(chat!.spec!.strategy!.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(c.readinessProbe!.timeoutSeconds).toBeGreaterThan(2);
+    expect(chat!.spec!.template.spec!.terminationGracePeriodSeconds).toBeGreaterThan(ROLLOUT.chatServer.preStopSleepSeconds + 10);
+    expect(dispatcher!.spec!.template.spec!.containers[0]!.lifecycle).toBeUndefined();
+  });
+
+  it('runs the migrations as a Job named after its template (image first), with only the Postgres URL', () => {
+    const s1 = spec();
+    const job = byKind(desiredChildren(cr, s1), 'Job')[0] as V1Job;
+    expect(job.metadata!.name).toBe(migrationJobName(cr, s1));
+    const c = job.spec!.template.spec!.containers[0]!;
+    expect(c.image).toBe('sunsu/syncer:1.0.0');
+    expect(c.command).toEqual(['node', '/app/packages/db/src/migrate-main.ts']);
+    expect(c.env!.map((e) => e.name)).toEqual(['CHAT_POSTGRES_URL']);
+    expect(job.spec!.template.spec!.restartPolicy).toBe('Never');
+    expect(migrationJobName(cr, spec({ syncer: { image: 'sunsu/syncer:1.0.1' } }))).not.toBe(job.metadata!.name);
+    // Settings outside the Job's template never replace it (its template is immutable: a change means a new Job).
+    expect(migrationJobName(cr, spec({ chatServer: { image: 'sunsu/chat-server:9' }, logLevel: 'debug' }))).toBe(job.metadata!.name);
+    expect(migrationJobName(cr, spec({ syncer: { image: 'sunsu/syncer:1.0.0', nodeSelector: { pool: 'b' } } }))).not.toBe(job.metadata!.name);
+  });
+
+  it('opts into the development sign-in only when asked, and keeps the dispatcher from creating topics', () => {
+    const envOf = (objs: ReturnType<typeof desiredChildren>, name: string) => {
+      const dep = byKind(objs, 'Deployment').find((d) => d.metadata!.name === name) as V1Deployment;
+      return Object.fromEntries(dep.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+    };
+    expect(envOf(desiredChildren(cr, spec()), 'demo-chat-server').CHAT_DEV_SIGNIN).toBe('false');
+    const dev = desiredChildren(cr, spec({ auth: { jwtSecretRef: { name: 'conn', key: 'jwt-secret' }, devSignIn: true } }));
+    expect(envOf(dev, 'demo-chat-server').CHAT_DEV_SIGNIN).toBe('true');
+    expect(envOf(dev, 'demo-dispatcher').CHAT_KAFKA_CREATE_TOPICS).toBe('false');
+    expect(parseSpec(rawSpec({ auth: { jwksUrl: 'https://idp.example/jwks', devSignIn: true } })).ok).toBe(false);
   });
 
   it('puts JWKS into the ConfigMap instead of a secret reference', () => {

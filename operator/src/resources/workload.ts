@@ -6,6 +6,18 @@ import { serviceAccountName } from './policy.ts';
 
 export const deploymentName = (cr: ChatCluster, component: ComponentName): string => childName(cr, COMPONENT_NAMES[component]);
 
+/**
+ * How a component's pods leave and join. chat-server holds client sockets behind Services and an ingress: a
+ * terminating pod keeps serving for PRE_STOP_SLEEP_SECONDS while its endpoint is removed everywhere (kube-proxy,
+ * the ingress controller), then drains its sockets on SIGTERM; a new pod must stay ready MIN_READY_SECONDS before
+ * the rollout takes the next old one, so clients move over a few at a time instead of all at once.
+ */
+export const ROLLOUT: Record<ComponentName, { preStopSleepSeconds: number; minReadySeconds: number }> = {
+  chatServer: { preStopSleepSeconds: 5, minReadySeconds: 10 },
+  dispatcher: { preStopSleepSeconds: 0, minReadySeconds: 5 },
+  syncer: { preStopSleepSeconds: 0, minReadySeconds: 0 },
+};
+
 export function buildDeployment(cr: ChatCluster, spec: ChatClusterSpec, component: ComponentName): V1Deployment {
   const c = spec[component];
   const http = HTTP[component];
@@ -24,6 +36,7 @@ export function buildDeployment(cr: ChatCluster, spec: ChatClusterSpec, componen
       // With an HPA the replica count belongs to the HPA: leaving it out of the apply avoids a tug of war.
       ...(c.autoscaling.enabled ? {} : { replicas: c.replicas }),
       revisionHistoryLimit: 5,
+      minReadySeconds: ROLLOUT[component].minReadySeconds,
       selector: { matchLabels: selectorLabels(cr, component) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
@@ -34,7 +47,7 @@ export function buildDeployment(cr: ChatCluster, spec: ChatClusterSpec, componen
         spec: {
           serviceAccountName: serviceAccountName(cr),
           automountServiceAccountToken: false,
-          // chat-server drains sockets for CHAT_SHUTDOWN_GRACE_MS (10 s) on SIGTERM; leave room for it.
+          // pre-stop sleep + chat-server's socket drain (CHAT_SHUTDOWN_GRACE_MS, 10 s) + margin.
           terminationGracePeriodSeconds: 30,
           securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           nodeSelector: Object.keys(c.nodeSelector).length > 0 ? c.nodeSelector : undefined,
@@ -51,9 +64,11 @@ export function buildDeployment(cr: ChatCluster, spec: ChatClusterSpec, componen
               envFrom: [{ configMapRef: { name: configMapName(cr) } }],
               env: componentEnv(spec, component),
               resources: c.resources as V1PodSpec['containers'][number]['resources'],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
-              startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+              // /readyz checks every store with a 2 s bound each: the probe must wait longer than that.
+              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
+              startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60 },
+              ...(ROLLOUT[component].preStopSleepSeconds > 0 ? { lifecycle: { preStop: { sleep: { seconds: ROLLOUT[component].preStopSleepSeconds } } } } : {}),
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: mounts,
             },

@@ -1,6 +1,6 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Job } from '@kubernetes/client-node';
 import type { Condition } from '../api/spec.ts';
-import { CONDITION, componentCondition, derivePhase, mergeConditions, readyCondition, type ConditionInput } from './conditions.ts';
+import { CONDITION, componentCondition, derivePhase, mergeConditions, readyCondition, schemaCondition, type ConditionInput } from './conditions.ts';
 
 const dep = (desired: number, status: Record<string, unknown>, generation = 3): V1Deployment => ({
   metadata: { generation },
@@ -8,7 +8,7 @@ const dep = (desired: number, status: Record<string, unknown>, generation = 3): 
   status: { observedGeneration: generation, ...status },
 });
 const all = (status: 'True' | 'False', overrides: Partial<Record<string, 'True' | 'False'>> = {}): Condition[] =>
-  mergeConditions(undefined, [CONDITION.reconciled, CONDITION.topics, CONDITION.chatServer, CONDITION.dispatcher, CONDITION.syncer].map(
+  mergeConditions(undefined, [CONDITION.reconciled, CONDITION.topics, CONDITION.schema, CONDITION.chatServer, CONDITION.dispatcher, CONDITION.syncer].map(
     (type): ConditionInput => ({ type, status: overrides[type] ?? status, reason: 'R', message: `${type} says ${overrides[type] ?? status}` }),
   ), 1, '2026-01-01T00:00:00Z');
 
@@ -69,5 +69,20 @@ describe('readyCondition and phase', () => {
     expect(derivePhase(withReady(all('True', { [CONDITION.reconciled]: 'False' })), true)).toBe('Failed');
     const paused = mergeConditions(all('True'), [{ type: CONDITION.paused, status: 'True', reason: 'P', message: 'p' }], 1, 't');
     expect(derivePhase(paused, true)).toBe('Paused');
+  });
+});
+
+describe('schemaCondition', () => {
+  const job = (status: V1Job['status']): V1Job => ({ metadata: { name: 'demo-migrate-1' }, status });
+  it('is True only after the Job of this image succeeded', () => {
+    expect(schemaCondition(undefined, 'img:1')).toMatchObject({ status: 'False', reason: 'MigrationPending' });
+    expect(schemaCondition(job({ active: 1 }), 'img:1')).toMatchObject({ status: 'False', reason: 'MigrationRunning' });
+    expect(schemaCondition(job({ succeeded: 1 }), 'img:1')).toMatchObject({ status: 'True', reason: 'MigrationsApplied' });
+    const failed = schemaCondition(job({ failed: 5, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] }), 'img:1');
+    expect(failed).toMatchObject({ status: 'False', reason: 'MigrationFailed' });
+    expect(failed.message).toContain('BackoffLimitExceeded');
+  });
+  it('keeps the cluster from Ready until the schema is in place', () => {
+    expect(readyCondition(all('True', { [CONDITION.schema]: 'False' }))).toMatchObject({ status: 'False' });
   });
 });

@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Job } from '@kubernetes/client-node';
 import type { ComponentName, ComponentStatus, Condition } from '../api/spec.ts';
 
 export const CONDITION = {
@@ -7,6 +7,7 @@ export const CONDITION = {
   dispatcher: 'DispatcherAvailable',
   syncer: 'SyncerAvailable',
   topics: 'TopicsReady',
+  schema: 'SchemaReady',
   reconciled: 'Reconciled',
   paused: 'ReconciliationPaused',
 } as const;
@@ -69,6 +70,21 @@ export function componentCondition(component: ComponentName, deployment: V1Deplo
   return { type, status: 'False', reason: 'ReplicasUnavailable', message: `${available}/${desired} replicas available, ${updated} updated` };
 }
 
+/** The schema is in place when this image version's migration Job succeeded. */
+export function schemaCondition(job: V1Job | undefined, image: string): ConditionInput {
+  const type = CONDITION.schema;
+  if (!job) return { type, status: 'False', reason: 'MigrationPending', message: `the migration Job for ${image} does not exist yet` };
+  const st = job.status ?? {};
+  if ((st.succeeded ?? 0) > 0 || st.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) {
+    return { type, status: 'True', reason: 'MigrationsApplied', message: `migrations of ${image} applied by Job ${job.metadata?.name}` };
+  }
+  const failed = st.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed) {
+    return { type, status: 'False', reason: 'MigrationFailed', message: `Job ${job.metadata?.name} failed (${failed.reason ?? 'Failed'}): ${failed.message ?? 'see its pod logs'}` };
+  }
+  return { type, status: 'False', reason: 'MigrationRunning', message: `Job ${job.metadata?.name} is applying the migrations of ${image} (${st.failed ?? 0} failed attempts)` };
+}
+
 export type Phase = 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed' | 'Paused';
 
 /**
@@ -87,7 +103,7 @@ export function derivePhase(conditions: Condition[], everReady: boolean): Phase 
 
 /** The summary condition: every part must be True; the message names the parts that are not. */
 export function readyCondition(conditions: Condition[]): ConditionInput {
-  const parts = [CONDITION.reconciled, CONDITION.topics, ...Object.values(COMPONENT_CONDITION)];
+  const parts = [CONDITION.reconciled, CONDITION.topics, CONDITION.schema, ...Object.values(COMPONENT_CONDITION)];
   const notReady = parts
     .map((t) => findCondition(conditions, t) ?? { type: t, status: 'Unknown', reason: 'Unknown', message: 'not evaluated yet' })
     .filter((c) => c.status !== 'True');

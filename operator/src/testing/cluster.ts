@@ -65,11 +65,29 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/**
+ * The cluster has a real node and a KWOK-simulated one (label type=kwok, taint sunsu.dev/simulated). Test namespaces
+ * put their pods on the simulated node (PodNodeSelector and PodTolerationRestriction admission on the API server):
+ * the tests' images do not exist, and simulated pods go Running/Ready at once.
+ */
+export const SIMULATED_NODE_ANNOTATIONS: Record<string, string> = {
+  'scheduler.alpha.kubernetes.io/node-selector': 'type=kwok',
+  'scheduler.alpha.kubernetes.io/defaultTolerations': '[{"key":"sunsu.dev/simulated","operator":"Exists","effect":"NoSchedule"}]',
+};
+
 let seq = 0;
 export async function createNamespace(kube: Kube, prefix: string): Promise<string> {
   const name = `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq++}`.slice(0, 63);
-  await kube.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'sunsu.dev/test': 'operator' } } });
+  await kube.request('POST', '/api/v1/namespaces', {
+    apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'sunsu.dev/test': 'operator' }, annotations: SIMULATED_NODE_ANNOTATIONS },
+  });
   return name;
+}
+
+/** A namespace with a fixed name whose pods go to the simulated node; idempotent (server-side apply). */
+export async function ensureSimulatedNamespace(kube: Kube, name: string): Promise<void> {
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'sunsu.dev/test': 'operator' }, annotations: SIMULATED_NODE_ANNOTATIONS } };
+  await kube.request('PATCH', `/api/v1/namespaces/${name}?fieldManager=sunsu-tests&force=true`, ns, 'application/apply-patch+yaml');
 }
 
 export const deleteNamespace = (kube: Kube, name: string): Promise<void> => kube.delete(`/api/v1/namespaces/${name}`);
@@ -81,7 +99,8 @@ export async function installCrdAndRbac(kube: Kube): Promise<void> {
     const crd = await kube.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${PLURAL}.chat.sunsu.dev`);
     return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
   });
-  await tool('helm', ['upgrade', '--install', OPERATOR_RELEASE, `${REPO}charts/chat-operator`, '-n', OPERATOR_NS, '--create-namespace', '--skip-crds', '--set', 'replicaCount=0', '--set', 'metrics.service.enabled=false', '--wait=false'], 120_000);
+  await ensureSimulatedNamespace(kube, OPERATOR_NS);
+  await tool('helm', ['upgrade', '--install', OPERATOR_RELEASE, `${REPO}charts/chat-operator`, '-n', OPERATOR_NS, '--skip-crds', '--set', 'replicaCount=0', '--set', 'metrics.service.enabled=false', '--wait=false'], 120_000);
 }
 
 /** A kubeconfig that acts as the operator chart's ServiceAccount (a real token from the TokenRequest API). */

@@ -9,9 +9,9 @@ export type TokenVerifier = (token: string | undefined) => Promise<Principal>;
 
 export interface VerifierOptions {
   /** HS256 shared secret (default mode). */
-  secret?: string;
+  secret?: string | undefined;
   /** RS256/ES256 verification against a JWKS URL, instead of the secret. */
-  jwksUrl?: string;
+  jwksUrl?: string | undefined;
   /** Allowed clock skew for exp/nbf/iat. */
   clockToleranceSec?: number;
 }

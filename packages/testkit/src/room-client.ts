@@ -72,9 +72,16 @@ export class ResilientRoomClient {
     await this.catchUp();
   }
 
-  /** Fetch everything after the highest sequence held (history is the source of truth). */
+  /** The highest sequence n such that 1..n are all held (a push after a gap must not hide the gap). */
+  contiguous(): number {
+    let n = 0;
+    while (this.messages.has(n + 1)) n++;
+    return n;
+  }
+
+  /** Fetch everything after the highest contiguous sequence held (history is the source of truth). */
   async catchUp(): Promise<void> {
-    let after = this.messages.size === 0 ? 0 : Math.max(...this.messages.keys());
+    let after = this.contiguous();
     for (;;) {
       const res = await api<{ data: RoomMessage[]; hasNext: boolean; nextCursor: number | null }>(
         this.currentUrl(),

@@ -12,6 +12,11 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_SERVER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default(`${hostname()}-${process.pid}`),
   CHAT_JWT_SECRET: z.string().min(32, 'CHAT_JWT_SECRET must be at least 32 characters').optional(),
   CHAT_JWT_JWKS_URL: z.url().optional(),
+  /**
+   * The development sign-in (`POST /dev/token`): anyone can get a token for any user id. On by default outside
+   * production; in production only with an explicit `true` (demos, the cluster e2e run) and never with a JWKS.
+   */
+  CHAT_DEV_SIGNIN: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   CHAT_WEB_DIR: z.string().default(fileURLToPath(new URL('../../../web/public', import.meta.url))),
   /** STOMP SEND frames per second per connection, and the burst allowed above it. */
   CHAT_STOMP_SEND_RATE: z.coerce.number().positive().default(20),
@@ -37,13 +42,26 @@ export const ChatServerEnv = InfraEnv.extend({
   CHAT_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
-export type ChatServerConfig = z.output<typeof ChatServerEnv> & { jwtSecret: string };
+export type ChatServerConfig = Omit<z.output<typeof ChatServerEnv>, 'CHAT_DEV_SIGNIN'> & {
+  /** The HS256 secret; absent when tokens are verified against a JWKS only. */
+  jwtSecret: string | undefined;
+  devSignIn: boolean;
+};
 
-/** Production refuses to start without an explicit JWT secret; development gets a documented default. */
+/**
+ * Tokens are verified with exactly one key source: a JWKS (RS256/ES256 from the identity provider, no shared
+ * secret needed anywhere) or an HS256 secret. Production refuses to start with neither; development gets a
+ * documented default secret. Problems are reported together.
+ */
 export function loadChatServerConfig(env: Record<string, string | undefined> = process.env): ChatServerConfig {
-  const cfg = loadConfig(ChatServerEnv, env);
-  if (!cfg.CHAT_JWT_SECRET && cfg.CHAT_ENV === 'production') {
-    throw new Error('invalid configuration:\n  CHAT_JWT_SECRET: required in production');
-  }
-  return { ...cfg, jwtSecret: cfg.CHAT_JWT_SECRET ?? DEV_JWT_SECRET };
+  const { CHAT_DEV_SIGNIN, ...cfg } = loadConfig(ChatServerEnv, env);
+  const production = cfg.CHAT_ENV === 'production';
+  const problems: string[] = [];
+  if (cfg.CHAT_JWT_JWKS_URL && cfg.CHAT_JWT_SECRET) problems.push('CHAT_JWT_SECRET: set either CHAT_JWT_SECRET or CHAT_JWT_JWKS_URL, not both');
+  if (production && !cfg.CHAT_JWT_JWKS_URL && !cfg.CHAT_JWT_SECRET) problems.push('CHAT_JWT_SECRET: required in production (or CHAT_JWT_JWKS_URL)');
+  if (CHAT_DEV_SIGNIN === true && cfg.CHAT_JWT_JWKS_URL) problems.push('CHAT_DEV_SIGNIN: the development sign-in signs HS256 tokens, which a JWKS verifier cannot accept');
+  if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const jwtSecret = cfg.CHAT_JWT_JWKS_URL ? undefined : (cfg.CHAT_JWT_SECRET ?? DEV_JWT_SECRET);
+  const devSignIn = jwtSecret !== undefined && (CHAT_DEV_SIGNIN ?? !production);
+  return { ...cfg, jwtSecret, devSignIn };
 }

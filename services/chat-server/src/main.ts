@@ -37,7 +37,10 @@ const readState = new ReadStateStore(redis, readStateSource(database.db, archive
 const members = new RoomMembers(redis, (code) => participantsOfRoom(database.db, code));
 const roomOrder = new RoomOrder(redis, roomOrderSource(database.db, (code) => readState.meta(code)));
 const profiles = new ProfileStore(redis, profileSource(database.db));
-const verifyClaims = createTokenVerifier({ secret: config.jwtSecret, ...(config.CHAT_JWT_JWKS_URL ? { jwksUrl: config.CHAT_JWT_JWKS_URL } : {}) });
+const verifyClaims = createTokenVerifier({ secret: config.jwtSecret, jwksUrl: config.CHAT_JWT_JWKS_URL });
+if (config.devSignIn && config.CHAT_ENV === 'production') {
+  logger.warn('development sign-in enabled in production (CHAT_DEV_SIGNIN=true): anyone can sign in as any user; for demos and tests only');
+}
 /** Every authenticated call refreshes the caller's profile from the claims; a Postgres outage never blocks sign-in. */
 const verifyToken: typeof verifyClaims = async (token) => {
   const principal = await verifyClaims(token);

@@ -7,6 +7,11 @@ export const DispatcherEnv = InfraEnv.extend({
   CHAT_DISPATCHER_HTTP_HOST: z.string().default('127.0.0.1'),
   /** Consumer-group session timeout: how long a crashed dispatcher keeps its partitions before they move. */
   CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /**
+   * Create (and grow) the Kafka topics at start-up. The operator turns this off: there the topics belong to the
+   * operator or to whoever runs Kafka, and the dispatcher waits until they exist instead.
+   */
+  CHAT_KAFKA_CREATE_TOPICS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Which stages this process runs (both by default; they scale independently if split). */
   CHAT_DISPATCHER_STAGES: z
     .string()

@@ -11,6 +11,7 @@ import { DispatcherEnv } from './config.ts';
 import { createDispatcherMetrics } from './metrics.ts';
 import { PersistStage } from './persist/persist-stage.ts';
 import { FanOutStage } from './fanout/fanout-stage.ts';
+import { waitForTopics } from './topics.ts';
 
 const config = loadConfig(DispatcherEnv);
 const logger = createLogger('dispatcher', config.LOG_LEVEL);
@@ -21,12 +22,15 @@ const redis = createRedis(config.CHAT_REDIS_URL);
 const archive = await connectArchive(config.CHAT_MONGO_URL);
 const kafkaAdmin = await bus.admin();
 
-// Topics are created (or grown) idempotently before consuming, so a fresh cluster works without a separate step.
-const topicResult = await kafkaAdmin.ensureTopics(
-  allTopics().map((topic) => ({ topic, partitions: config.CHAT_KAFKA_PARTITIONS, replicationFactor: config.CHAT_KAFKA_REPLICATION, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } })),
-);
-if (topicResult.created.length || topicResult.grown.length) logger.info(topicResult, 'kafka topics reconciled');
-for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
+const wanted = allTopics().map((topic) => ({ topic, partitions: config.CHAT_KAFKA_PARTITIONS, replicationFactor: config.CHAT_KAFKA_REPLICATION, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } }));
+if (config.CHAT_KAFKA_CREATE_TOPICS) {
+  // Topics are created (or grown) idempotently before consuming, so a fresh cluster works without a separate step.
+  const topicResult = await kafkaAdmin.ensureTopics(wanted);
+  if (topicResult.created.length || topicResult.grown.length) logger.info(topicResult, 'kafka topics reconciled');
+  for (const t of topicResult.cannotShrink) logger.warn(t, 'topic has more partitions than configured; Kafka cannot shrink it');
+} else {
+  await waitForTopics(kafkaAdmin, wanted.map((t) => t.topic), logger);
+}
 
 const stages: { stop(): Promise<void>; joined(): boolean }[] = [];
 const closers: (() => Promise<void>)[] = [];

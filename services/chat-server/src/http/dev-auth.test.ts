@@ -11,14 +11,14 @@ async function appWith(config: Partial<DevAuthConfig>) {
     if (err instanceof ChatError) return reply.status(err.status).send({ code: err.code, message: err.message });
     return reply.status(500).send({ code: 'INTERNAL', message: String(err) });
   });
-  registerDevAuth(app, { CHAT_ENV: 'development', jwtSecret: secret, ...config });
+  registerDevAuth(app, { devSignIn: true, jwtSecret: secret, ...config });
   await app.ready();
   return app;
 }
 
 describe('development sign-in (POST /dev/token)', () => {
   it('issues a token the server verifies, with the requested identity', async () => {
-    const app = await appWith({ CHAT_ENV: 'test' });
+    const app = await appWith({});
     const res = await app.inject({ method: 'POST', url: '/dev/token', payload: { userId: '1001', name: 'Couple Kim', role: 'couple' } });
     expect(res.statusCode).toBe(200);
     const token = (res.json() as { data: { token: string } }).data.token;
@@ -35,8 +35,8 @@ describe('development sign-in (POST /dev/token)', () => {
     await app.close();
   });
 
-  it('does not exist in production, nor when tokens are verified with a JWKS', async () => {
-    for (const config of [{ CHAT_ENV: 'production' as const }, { CHAT_JWT_JWKS_URL: 'https://idp.example/jwks.json' }]) {
+  it('does not exist when the configuration turns it off, nor without a secret (JWKS verification)', async () => {
+    for (const config of [{ devSignIn: false }, { jwtSecret: undefined }]) {
       const app = await appWith(config);
       const res = await app.inject({ method: 'POST', url: '/dev/token', payload: { userId: '1', name: 'x' } });
       expect(res.statusCode).toBe(404);

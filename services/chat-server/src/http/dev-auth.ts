@@ -5,9 +5,9 @@ import { UserId } from '@sunsu/contracts';
 import { errors } from '../domain/errors.ts';
 
 export interface DevAuthConfig {
-  CHAT_ENV: 'development' | 'test' | 'production';
-  CHAT_JWT_JWKS_URL?: string | undefined;
-  jwtSecret: string;
+  /** Decided by the configuration: on outside production, in production only by explicit opt-in. */
+  devSignIn: boolean;
+  jwtSecret: string | undefined;
 }
 
 const DevTokenBody = z.object({
@@ -19,18 +19,20 @@ const TTL_SECONDS = 24 * 3600;
 
 /**
  * Development identity provider for the web page and local tools: `POST /dev/token` `{userId, name, role}` →
- * `{data: {token}}`, an HS256 JWT exactly like the ones the server verifies. Registered only outside production
- * and only when tokens are verified with the shared secret (with a JWKS the server could not verify them anyway).
+ * `{data: {token}}`, an HS256 JWT exactly like the ones the server verifies. Registered only when the
+ * configuration enables it (outside production by default; in production only with CHAT_DEV_SIGNIN=true) and
+ * only when tokens are verified with the shared secret (with a JWKS the server could not verify them anyway).
  * It lives outside /api/ because every /api/ route requires a token. Roles that carry privileges (service,
  * admin) are never issued here.
  */
 export function registerDevAuth(app: FastifyInstance, config: DevAuthConfig): void {
-  if (config.CHAT_ENV === 'production' || config.CHAT_JWT_JWKS_URL) return;
+  const secret = config.jwtSecret;
+  if (!config.devSignIn || secret === undefined) return;
   app.post('/dev/token', async (req) => {
     const parsed = DevTokenBody.safeParse(req.body);
     if (!parsed.success) throw errors.badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const { userId, name, role } = parsed.data;
-    const token = await signToken(config.jwtSecret, { userId, name, role }, TTL_SECONDS);
+    const token = await signToken(secret, { userId, name, role }, TTL_SECONDS);
     return { code: 200, message: 'success', data: { token, expiresIn: TTL_SECONDS } };
   });
 }

@@ -1,0 +1,3 @@
+module sunsu.dev/infra/kube/pause
+
+go 1.26.8
