@@ -91,6 +91,7 @@ run_tests() {
   mkdir -p "$reports"
   helm test "$OP_RELEASE" -n "$OP_NS" --timeout 120s >/dev/null && log "helm test $OP_RELEASE: ok" || failed+=("helm test $OP_RELEASE")
   helm test "$RELEASE" -n "$NS" --timeout 300s >/dev/null && log "helm test $RELEASE: ok" || failed+=("helm test $RELEASE")
+  bash "$here/chromium.sh"
   log "Playwright through the ingress ($URL)"
   (cd "$SUNSU_ROOT" && NODE_OPTIONS="--import=$SUNSU_ROOT/tests/cluster/resolve-hosts.mjs" E2E_BASE_URL="$URL" \
     E2E_REPORT="$reports/playwright-cluster.json" E2E_OUTPUT="$SUNSU_RUN/e2e-artifacts/cluster" \

@@ -15,7 +15,7 @@ case "${1:-start}" in
     wait_for $name 30 port_open "$FERRETDB_PORT" || die "ferretdb did not open :$FERRETDB_PORT"
     log "$name ready on 127.0.0.1${nodeip:+,$nodeip}:$FERRETDB_PORT (FerretDB $FERRETDB_VERSION on PostgreSQL)"
     ;;
-  stop) stop_pid $name ;;
+  stop) stop_pid $name; release_node_address_if_unused ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$FERRETDB_PORT" || echo "$name: stopped" ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

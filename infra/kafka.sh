@@ -75,7 +75,7 @@ case "${1:-start}" in
       || { tail -n 20 "$SUNSU_LOGS/$name.log" >&2; die "kafka coordinators not ready"; }
     log "$name ready on 127.0.0.1:$KAFKA_PORT (Kafka $KAFKA_VERSION, KRaft)"
     ;;
-  stop) stop_pid $name 30 ;;
+  stop) stop_pid $name 30; release_node_address_if_unused ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$KAFKA_PORT" || echo "$name: stopped" ;;
   tool) shift; install_jars; kjava "$@" ;;
   *) die "usage: $0 start|stop|status|tool <class> [args]" ;;

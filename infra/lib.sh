@@ -141,3 +141,11 @@ sunsu_buildah() {
 # listener, advertised with that address). Prints the address, or nothing when it cannot exist here.
 KAFKA_NODE_PORT="${KAFKA_NODE_PORT:-19094}"
 server_node_address() { ensure_node_address >/dev/null 2>&1 && node_address_present && echo "$SUNSU_NODE_IP" || true; }
+
+# Remove the node address once nothing uses it any more (no backing server, no cluster process): the machine is
+# left as it was found. Called by every server's `stop` and by the cluster's.
+release_node_address_if_unused() {
+  local p
+  for p in redis postgres ferretdb kafka s3 kube-apiserver kubelet containerd; do is_running "$p" && return 0; done
+  remove_node_address
+}

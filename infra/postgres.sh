@@ -58,6 +58,7 @@ case "${1:-start}" in
       log "stopped $name"
     fi
     rm -f "$(pidfile $name)"
+    release_node_address_if_unused
     ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$PG_PORT" || echo "$name: stopped" ;;
   *) die "usage: $0 start|stop|status" ;;

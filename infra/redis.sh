@@ -16,7 +16,7 @@ case "${1:-start}" in
     wait_for $name 20 redis-cli -p "$REDIS_PORT" ping
     log "$name ready on 127.0.0.1${nodeip:+,$nodeip}:$REDIS_PORT ($(redis-server --version | awk '{print $3}'))"
     ;;
-  stop) stop_pid $name ;;
+  stop) stop_pid $name; release_node_address_if_unused ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$REDIS_PORT" || echo "$name: stopped" ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -17,7 +17,7 @@ case "${1:-start}" in
     wait_for $name 30 port_open "$S3_PORT" || die "s3 did not open :$S3_PORT"
     log "$name ready on 127.0.0.1${nodeip:+,$nodeip}:$S3_PORT (S3 API, bucket sunsu-uploads)"
     ;;
-  stop) stop_pid $name ;;
+  stop) stop_pid $name; release_node_address_if_unused ;;
   status) is_running $name && echo "$name: running on 127.0.0.1:$S3_PORT" || echo "$name: stopped" ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -20,6 +20,7 @@ cleanup() {
   local rc=$?
   for ((i=${#ours[@]}-1; i>=0; i--)); do
     case "${ours[$i]}" in
+      "") ;;
       svc:*) bash "$here/services.sh" stop "${ours[$i]#svc:}" || true ;;
       *) bash "$here/${ours[$i]}.sh" stop || true ;;
     esac
@@ -85,6 +86,12 @@ if [ "${SUNSU_SKIP_CLUSTER_E2E:-}" = 1 ]; then
   log "── cluster-e2e: skipped (SUNSU_SKIP_CLUSTER_E2E=1)"
 else
   step cluster-e2e bash "$here/cluster-e2e.sh" all
+fi
+# A cluster this run started is stopped here, and the machine must be as it was before (iptables, bridges,
+# mounts, cgroups, sysctls): part of the result, not only of the clean-up.
+if [[ " ${ours[*]} " == *" cluster "* ]]; then
+  step cluster-teardown bash -c "bash '$here/cluster.sh' stop && bash '$here/cluster.sh' verify-clean"
+  ours=("${ours[@]/cluster}")
 fi
 
 node "$SUNSU_ROOT/scripts/test-summary.mjs" "$reports" || true

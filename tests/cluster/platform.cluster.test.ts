@@ -51,6 +51,8 @@ describe('ChatCluster on the real node, through the ingress', () => {
       return !pods.some((p) => p.metadata.uid === victim!.metadata.uid) && pods.filter(isReady).length === 2;
     }, 120_000, 500);
     const replacedMs = Date.now() - started;
+    // Available = ready for minReadySeconds: the next test starts from a settled Deployment.
+    await waitFor(() => rolledOut('chat-server'), 120_000, 500);
     await sleep(3000);
     await traffic.stop();
     const result = await traffic.verify();
@@ -60,6 +62,7 @@ describe('ChatCluster on the real node, through the ingress', () => {
   }, 240_000);
 
   it('a config change (helm upgrade) rolls the chat-servers one at a time and no message is lost', async () => {
+    await waitFor(() => rolledOut('chat-server'), 120_000, 500);
     const traffic = await Traffic.start(6, 250);
     cleanups.push(() => traffic.close());
     await sleep(3000);
@@ -70,7 +73,9 @@ describe('ChatCluster on the real node, through the ingress', () => {
     );
     const samples = await sampleWhile(async () => {
       const [d, pods] = await Promise.all([deploymentOf('chat-server'), podsOf('chat-server')]);
-      return { available: d.status.availableReplicas ?? 0, pods: pods.length, newNotReady: pods.filter((p) => !before.has(p.metadata.uid) && !isReady(p)).length };
+      // Terminating pods (pre-stop sleep, socket drain) are leaving: maxSurge bounds the others.
+      const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+      return { available: d.status.availableReplicas ?? 0, pods: live.length, newNotReady: live.filter((p) => !before.has(p.metadata.uid) && !isReady(p)).length };
     }, upgrade, 250);
     await sleep(2000);
     await traffic.stop();
