@@ -213,7 +213,7 @@ take_snapshot() {
 
 node_address_in_use() { # by a backing server (infra/servers.sh) or anything else listening on it
   local s; for s in "${backing_servers[@]}"; do is_running "$s" && return 0; done
-  [ -n "$(ss -Hlntu 2>/dev/null | awk -v ip="$SUNSU_NODE_IP" 'index($5, ip ":") == 1')" ]
+  [ -n "$(ss -Hlntu 2>/dev/null | awk -v ip="$SUNSU_NODE_IP" 'index($5, ip ":") == 1 || index($5, "[::ffff:" ip "]:") == 1')" ]
 }
 
 # Remove the iptables chains named KUBE-*/CNI-* that the snapshot did not have, every rule elsewhere that jumps to

@@ -144,8 +144,12 @@ server_node_address() { ensure_node_address >/dev/null 2>&1 && node_address_pres
 
 # Remove the node address once nothing uses it any more (no backing server, no cluster process): the machine is
 # left as it was found. Called by every server's `stop` and by the cluster's.
+# "Uses" means: a process of this work tree's pid files, or any socket listening on the address (another work tree,
+# a test's own server, the cluster) — removing it under a listener would send its clients' traffic to the default
+# route instead.
 release_node_address_if_unused() {
   local p
   for p in redis postgres ferretdb kafka s3 kube-apiserver kubelet containerd; do is_running "$p" && return 0; done
+  [ -n "$(ss -Hlntu 2>/dev/null | awk -v ip="$SUNSU_NODE_IP" 'index($5, ip ":") == 1 || index($5, "[::ffff:" ip "]:") == 1')" ] && return 0
   remove_node_address
 }

@@ -155,12 +155,26 @@ describe('ChatCluster on the real node, through the ingress', () => {
     console.log(`autoscaling switch: ${replicas.length} samples of spec.replicas, min ${Math.min(...replicas)}; replicas field owned by ${managers.join(', ')}`);
   }, 300_000);
 
-  it('the migration Job of the image completed and the ChatCluster reports it', async () => {
-    const cr = await kubeJson<{ status: { schema?: { job: string }; conditions: { type: string; status: string }[] } }>(['get', 'chatcluster', RELEASE]);
+  it('the migration Job completed before Ready; a helm upgrade that changes it replaces it and leaves no old Job or pod', async () => {
+    type Cr = { metadata: { generation: number }; status: { observedGeneration?: number; schema?: { job: string }; conditions: { type: string; status: string }[] } };
+    const cr = await kubeJson<Cr>(['get', 'chatcluster', RELEASE]);
     expect(cr.status.conditions.find((c) => c.type === 'SchemaReady')?.status).toBe('True');
-    const job = await kubeJson<{ status: { succeeded?: number } }>(['get', 'job', cr.status.schema!.job]);
-    expect(job.status.succeeded).toBe(1);
+    const oldJob = cr.status.schema!.job;
+    expect((await kubeJson<{ status: { succeeded?: number } }>(['get', 'job', oldJob])).status.succeeded).toBe(1);
+    // A new version of the Job (here: its backoff limit; in practice a new image) runs the migrations again.
+    await helm(['upgrade', RELEASE, `${REPO}charts/chat-cluster`, '--reuse-values', '--set', 'migrations.backoffLimit=5']);
+    const next = await waitFor(async () => {
+      const c = await kubeJson<Cr>(['get', 'chatcluster', RELEASE]);
+      const ready = c.status.conditions.find((x) => x.type === 'Ready')?.status === 'True';
+      return ready && c.status.observedGeneration === c.metadata.generation && c.status.schema?.job !== oldJob ? c.status.schema!.job : undefined;
+    }, 120_000, 500);
+    expect((await kubeJson<{ status: { succeeded?: number } }>(['get', 'job', next])).status.succeeded).toBe(1);
+    await waitFor(async () => {
+      const jobs = await kubectl(['get', 'jobs', '-o', 'name']);
+      const pods = await kubectl(['get', 'pods', '-l', `job-name=${oldJob}`, '-o', 'name']);
+      return !jobs.includes(oldJob) && pods.trim() === '';
+    }, 60_000, 500);
     const pods: Pod[] = await podsOf('chat-server');
-    expect(pods.every((p) => (p.status.containerStatuses?.[0]?.restartCount ?? 0) === 0 || p.status.phase === 'Running')).toBe(true);
-  });
+    expect(pods.filter(isReady)).toHaveLength(2);
+  }, 240_000);
 });

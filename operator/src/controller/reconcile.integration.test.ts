@@ -143,6 +143,34 @@ describe('ChatCluster reconcile against a real API server', () => {
     await readyWith((c) => c.status?.components?.chatServer?.readyReplicas === 2);
   });
 
+  it('switching autoscaling on hands replicas to the HPA without a dip (server-side apply ownership hand-over)', async () => {
+    await applyCluster(admin, ns, 'demo', spec({ chatServer: { image: 'sunsu/chat-server:1.0.0', replicas: 3 } }));
+    await readyWith((c) => c.status?.components?.chatServer?.readyReplicas === 3);
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const d = await dep('demo-chat-server');
+        if (d?.spec?.replicas !== undefined) samples.push(d.spec.replicas);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    // minReplicas 1: the HPA could scale down on metrics, but the switch itself must keep the current 3.
+    await applyCluster(admin, ns, 'demo', spec({ chatServer: { image: 'sunsu/chat-server:1.0.0', replicas: 3, autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 5 } } }));
+    await waitFor('HPA', () => admin.get(resourcePath('autoscaling/v2', 'horizontalpodautoscalers', ns, 'demo-chat-server')));
+    await new Promise((r) => setTimeout(r, 5000));
+    sampling = false;
+    await sampler;
+    expect(samples.length).toBeGreaterThan(20);
+    expect(Math.min(...samples)).toBe(3);
+    const owners = ((await dep('demo-chat-server'))?.metadata?.managedFields ?? [])
+      .filter((m) => 'f:replicas' in (((m.fieldsV1 as Record<string, Record<string, unknown>>)?.['f:spec']) ?? {}))
+      .map((m) => m.manager);
+    expect(owners).toEqual(['chat-operator-replicas-handover']);
+    await applyCluster(admin, ns, 'demo', spec());
+    await readyWith((c) => c.status?.components?.chatServer?.readyReplicas === 2);
+  }, 150_000);
+
   it('records Events on the ChatCluster', async () => {
     const events = await admin.list<{ reason: string; involvedObject: { name: string } }>(resourcePath('v1', 'events', ns));
     const reasons = events.items.filter((e) => e.involvedObject.name === 'demo').map((e) => e.reason);
