@@ -94,6 +94,16 @@ timed_build() { # name, log, command... ; logs the duration
   log "built $name in $((SECONDS - t0)) s"
 }
 
+# Build one static binary of a wrapper module under infra/kube/<dir> into its cache path, unless it is there.
+go_build_once() { # binary path, name, module dir, ldflags, package
+  local bin="$1" name="$2" mod="$3" ld="$4" pkg="$5"
+  [ -x "$bin" ] && return 0
+  mkdir -p "$(dirname "$bin")"
+  timed_build "$name" "$SUNSU_LOGS/${name%% *}-build.log" \
+    bash -c "cd '$kube_src/$mod' && CGO_ENABLED=0 go build -trimpath -ldflags '$ld' -o '$bin.tmp' '$pkg'"
+  mv "$bin.tmp" "$bin"
+}
+
 # A FROM-scratch image of one static binary, as an OCI archive for `ctr images import` (buildah, vfs storage).
 build_image() { # ref, binary, user, archive
   local ref="$1" bin="$2" user="$3" out="$4" c name
@@ -130,33 +140,15 @@ build() {
         k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy"
     rm -rf "$kd"; mv "$kd.tmp" "$kd"
   fi
-  local eb; eb="$(etcd_bin)"
-  if [ ! -x "$eb" ]; then
-    mkdir -p "$(dirname "$eb")"
-    timed_build "etcd $ETCD_VERSION" "$SUNSU_LOGS/etcd-build.log" \
-      bash -c "cd '$kube_src/etcd' && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$eb.tmp' go.etcd.io/etcd/server/v3"
-    mv "$eb.tmp" "$eb"
-  fi
+  go_build_once "$(etcd_bin)" "etcd $ETCD_VERSION" etcd '-s -w' go.etcd.io/etcd/server/v3
+  go_build_once "$(coredns_bin)" "coredns $COREDNS_VERSION" coredns \
+    "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" github.com/coredns/coredns
+  go_build_once "$(pause_bin)" pause pause '-s -w' .
   local kb; kb="$(kwok_bin)"
   if [ ! -x "$kb" ]; then
     mkdir -p "$(dirname "$kb")"
     timed_build "kwok $KWOK_VERSION" "$SUNSU_LOGS/kwok-build.log" \
       env CGO_ENABLED=0 GOBIN="$(dirname "$kb")" go install -trimpath -ldflags '-s -w' "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-  fi
-  local cb; cb="$(coredns_bin)"
-  if [ ! -x "$cb" ]; then
-    mkdir -p "$(dirname "$cb")"
-    timed_build "coredns $COREDNS_VERSION" "$SUNSU_LOGS/coredns-build.log" \
-      bash -c "cd '$kube_src/coredns' && CGO_ENABLED=0 go build -trimpath \
-        -ldflags '-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION' -o '$cb.tmp' github.com/coredns/coredns"
-    mv "$cb.tmp" "$cb"
-  fi
-  local pb; pb="$(pause_bin)"
-  if [ ! -x "$pb" ]; then
-    mkdir -p "$(dirname "$pb")"
-    timed_build "pause" "$SUNSU_LOGS/pause-build.log" \
-      bash -c "cd '$kube_src/pause' && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o '$pb.tmp' ."
-    mv "$pb.tmp" "$pb"
   fi
   local td; td="$(tools_dir)"
   if [ ! -x "$td/helm" ] || [ ! -x "$td/kubectl" ]; then

@@ -32,7 +32,10 @@ die()  { log "ERROR: $*"; exit 1; }
 # apt-get update runs at most once per script invocation chain, and only if something is missing.
 apt_install() {
   local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  # "installed", not merely known to dpkg (a removed package keeps its config files and a dpkg entry).
+  for pkg in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} yourself"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
