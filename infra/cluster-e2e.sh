@@ -138,10 +138,11 @@ case "${1:-all}" in
   test) run_tests ;;
   down) down ;;
   all)
+    # Each phase in its own process: inside `f || …` bash ignores `set -e`, so a failed step would not stop `up`.
     rc=0
-    up || rc=$?
-    [ $rc -eq 0 ] && { run_tests || rc=$?; }
-    down || rc=1
+    bash "${BASH_SOURCE[0]}" up || rc=$?
+    [ $rc -eq 0 ] && { bash "${BASH_SOURCE[0]}" test || rc=$?; }
+    bash "${BASH_SOURCE[0]}" down || rc=1
     exit $rc
     ;;
   url) echo "$URL" ;;

@@ -162,7 +162,7 @@ build() {
     rm -rf "$tmp"
   fi
   # The pod sandbox image (containerd's sandbox_image; never pulled) and CoreDNS, both FROM scratch, non-root.
-  local t0=$SECONDS
+  local t0=$SECONDS pb cb; pb="$(pause_bin)"; cb="$(coredns_bin)"
   build_image "$PAUSE_IMAGE" "$pb" 65535:65535 "$(image_archive pause "$pb")"
   build_image "$COREDNS_IMAGE" "$cb" 65535:65535 "$(image_archive coredns "$cb")"
   [ $((SECONDS - t0)) -lt 2 ] || log "images ready in $((SECONDS - t0)) s"
