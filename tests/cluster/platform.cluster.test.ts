@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connectArchive, type ArchiveHandle } from '@sunsu/archive';
 import { TOPICS } from '@sunsu/contracts';
 import { createKafkaBus, type MessageBus } from '@sunsu/kafka';
@@ -37,6 +38,30 @@ describe('ChatCluster on the real node, through the ingress', () => {
     expect(unauthenticated.status).toBe(401);
     const pods = await podsOf('chat-server');
     expect(pods.filter(isReady)).toHaveLength(2);
+  });
+
+  it('cookie affinity keeps a SockJS HTTP-fallback session on one of the two pods; without the cookie it breaks', async () => {
+    // The xhr transports spread one SockJS session over many requests: each must reach the pod that holds it.
+    const send = (session: string, cookie?: string) =>
+      fetch(`${URL}/ws/000/${session}/xhr_send`, { method: 'POST', body: '["\\n"]', headers: { 'content-type': 'text/plain', ...(cookie ? { cookie } : {}) } }).then((r) => r.status);
+    const open = async () => {
+      const session = randomUUID().replaceAll('-', '');
+      const res = await fetch(`${URL}/ws/000/${session}/xhr`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('o\n');
+      return { session, cookie: res.headers.get('set-cookie')?.split(';')[0] };
+    };
+    const sticky = await open();
+    expect(sticky.cookie).toMatch(/^sunsu_chat_affinity=/);
+    const withCookie: number[] = [];
+    for (let i = 0; i < 20; i++) withCookie.push(await send(sticky.session, sticky.cookie));
+    expect(withCookie.every((s) => s === 204)).toBe(true);
+    // Without it the ingress balances the requests over both pods, and the other one does not know the session.
+    const loose = await open();
+    const withoutCookie: number[] = [];
+    for (let i = 0; i < 20; i++) withoutCookie.push(await send(loose.session));
+    expect(withoutCookie.filter((s) => s === 404).length).toBeGreaterThan(0);
+    console.log(`affinity: 20/20 xhr_send with the cookie reached the session's pod; without it ${withoutCookie.filter((s) => s === 404).length}/20 hit the other pod (404)`);
   });
 
   it('a chat-server pod deleted under traffic: clients reconnect to the other replica and lose nothing', async () => {
