@@ -1,5 +1,8 @@
+import { redisKeys, type ChatRoomSummary } from '@sunsu/contracts';
+import { createRedis, type Redis } from '@sunsu/redis';
 import {
   api,
+  infra,
   connectStomp,
   createDirectRoom,
   randomUserId,
@@ -11,7 +14,6 @@ import {
   type RunningService,
   type TestStompClient,
 } from '@sunsu/testkit';
-import type { ChatRoomSummary } from '@sunsu/contracts';
 
 interface ListPage {
   data: ChatRoomSummary[];
@@ -26,15 +28,18 @@ interface ListPage {
 describe('room list', () => {
   let platform: Platform;
   let server: RunningService;
+  let redis: Redis;
   const open: TestStompClient[] = [];
 
   beforeAll(async () => {
+    redis = createRedis(infra().CHAT_REDIS_URL);
     platform = await startPlatform('it-rooms', { chatEnv: FAST_SEND_LIMITS });
     server = platform.chat[0]!;
   });
   afterAll(async () => {
     await Promise.allSettled(open.map((c) => c.close()));
     await platform?.stop();
+    redis?.disconnect();
   });
 
   const list = async (token: string, query = '') => {
@@ -82,6 +87,29 @@ describe('room list', () => {
     await waitFor(() => reads().some((r) => r.userId === b && r.lastReadSequenceId === 4), 10_000);
     const after = (await list(tb)).data[0]!;
     expect(after).toMatchObject({ lastMessage: 'four', lastSequenceId: 4, unreadCount: 0 });
+  }, 60_000);
+
+  it('counts unread as of the preview it shows while the archive is ahead of the room meta', async () => {
+    const a = randomUserId();
+    const b = randomUserId();
+    const [ta, tb] = await Promise.all([tokenFor(a, 'Ahead Sender'), tokenFor(b, 'Lagging Reader')]);
+    const code = await createDirectRoom(server.url, ta, b);
+    const sender = await connectStomp(server.url, ta);
+    open.push(sender);
+    for (const text of ['one', 'two', 'three']) await sender.sendMessage(code, text);
+    await waitFor(async () => (await list(tb)).data[0]?.lastSequenceId === 3, 10_000);
+    const newest = await redis.hgetall(redisKeys.roomMeta(code));
+
+    // The fan-out moves the meta after the archive has the messages: put the meta back where it was after the
+    // first message, as a reader between the two writes sees it (all three are archived).
+    await redis.hset(redisKeys.roomMeta(code), { ...newest, lastSequenceId: '1', lastMessage: 'one' });
+    const [entry] = (await list(tb)).data;
+    expect(entry).toMatchObject({ chatRoomCode: code, lastMessage: 'one', lastSequenceId: 1, unreadCount: 1 });
+    const unread = await api<{ data: { total: number; rooms: Record<string, number> } }>(server.url, tb, 'GET', '/api/chat/unread');
+    expect(unread.body.data.rooms[code]).toBe(1);
+
+    await redis.hset(redisKeys.roomMeta(code), newest);
+    expect((await list(tb)).data[0]).toMatchObject({ lastMessage: 'three', lastSequenceId: 3, unreadCount: 3 });
   }, 60_000);
 
   it('pages 50 rooms by cursor while new messages reorder them: none missed, none repeated', async () => {

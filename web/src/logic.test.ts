@@ -2,6 +2,7 @@ import {
   afterPage,
   applyRead,
   applyRoomMessage,
+  catchUpCursor,
   decodeClaims,
   formatClock,
   formatListTime,
@@ -12,6 +13,7 @@ import {
   mergeMessages,
   newMessageId,
   nextPageQuery,
+  pageEnd,
   previewText,
   roomTitle,
   sortRooms,
@@ -83,12 +85,44 @@ describe('read markers', () => {
 });
 
 describe('gaps and cursors', () => {
-  it('detects a missed push', () => {
-    expect(hasGap([], msg(5))).toBe(false);
-    expect(hasGap([msg(1), msg(2)], msg(3))).toBe(false);
-    expect(hasGap([msg(1), msg(2)], msg(4))).toBe(true);
+  it('detects a missed push, also once a later push arrived after it', () => {
+    expect(hasGap([], null)).toBe(false);
+    expect(hasGap([msg(1), msg(2), msg(3)], 2)).toBe(false);
+    // 3 was dropped, 4 arrived: still a gap after 4 was merged, and after 5 too.
+    expect(hasGap([msg(1), msg(2), msg(4)], 2)).toBe(true);
+    expect(hasGap([msg(1), msg(2), msg(4), msg(5)], 2)).toBe(true);
     expect(lastSequence([msg(1), msg(7)])).toBe(7);
     expect(lastSequence([])).toBe(0);
+  });
+  it('catches up from the highest contiguous sequence held, not the newest', () => {
+    // History page ended at 2; pushes 3 and 5 arrived, 4 was missed: fetch after 3, which returns 4 again.
+    expect(catchUpCursor([msg(1), msg(2), msg(3), msg(5)], 2)).toBe(3);
+    expect(catchUpCursor([msg(1), msg(2), msg(3), msg(5), msg(6)], 2)).toBe(3);
+    // Nothing missing: the newest.
+    expect(catchUpCursor([msg(1), msg(2), msg(3)], 2)).toBe(3);
+    // Everything held is older than the page end (an empty room, an older page): the page end.
+    expect(catchUpCursor([], 0)).toBe(0);
+    expect(catchUpCursor([msg(1)], 9)).toBe(9);
+  });
+  it('skips numbers the server itself never listed once a page covered them', () => {
+    // A catch-up page after 3 returned only 5 (4 was allocated but never persisted): the page end is 5.
+    const held = [msg(1), msg(2), msg(3), msg(5)];
+    const synced = pageEnd([msg(5)], 3);
+    expect(synced).toBe(5);
+    expect(catchUpCursor(held, synced)).toBe(5);
+    expect(hasGap(held, synced)).toBe(false);
+    expect(hasGap([...held, msg(7)], synced)).toBe(true);
+  });
+  it('before any page arrived, the run starts at the oldest message held', () => {
+    expect(catchUpCursor([msg(61), msg(62)], null)).toBe(62);
+    expect(catchUpCursor([msg(61), msg(63)], null)).toBe(61);
+    expect(hasGap([msg(61), msg(63)], null)).toBe(true);
+    expect(catchUpCursor([], null)).toBe(0);
+  });
+  it('takes the end of a page in either order, never below the floor', () => {
+    expect(pageEnd([msg(9), msg(8)], 0)).toBe(9);
+    expect(pageEnd([msg(8), msg(9)], 3)).toBe(9);
+    expect(pageEnd([], 4)).toBe(4);
   });
   it('pages backwards by the oldest sequence held and stops at the end', () => {
     let s = initialPager;

@@ -35,15 +35,34 @@ export function unreadMarker(participantCount: number, readBy: readonly string[]
   return Math.max(0, participantCount - new Set(readBy).size);
 }
 
-/** Highest sequence held, 0 for none: the `after=` cursor of a catch-up fetch. */
+/** Highest sequence held, 0 for none. */
 export function lastSequence(messages: readonly ChatMessage[]): number {
   return messages.at(-1)?.sequenceId ?? 0;
 }
 
-/** A pushed sequence beyond the next expected one means pushes were missed: fetch the gap from history. */
-export function hasGap(messages: readonly ChatMessage[], pushed: ChatMessage): boolean {
-  const last = lastSequence(messages);
-  return last > 0 && pushed.sequenceId > last + 1;
+/**
+ * The `after=` cursor of a catch-up: the highest sequence up to which nothing is missing. `synced` is the end of the
+ * last history or catch-up page (the server listed everything up to it, so numbers it never persisted are not gaps);
+ * null before any page arrived, when the oldest message held starts the run. Pushes extend the run only while
+ * consecutive: a push beyond a missed one must not move the cursor past the hole, or the hole is never fetched.
+ */
+export function catchUpCursor(messages: readonly ChatMessage[], synced: number | null): number {
+  let cursor = synced ?? (messages.length ? messages[0]!.sequenceId - 1 : 0);
+  for (const m of messages) {
+    if (m.sequenceId > cursor + 1) break;
+    cursor = Math.max(cursor, m.sequenceId);
+  }
+  return cursor;
+}
+
+/** Messages held beyond the contiguous run mean pushes were missed: the hole has to be fetched from history. */
+export function hasGap(messages: readonly ChatMessage[], synced: number | null): boolean {
+  return catchUpCursor(messages, synced) < lastSequence(messages);
+}
+
+/** Highest sequence in a page (pages come newest first or oldest first), `floor` when it is empty or older. */
+export function pageEnd(page: readonly ChatMessage[], floor: number): number {
+  return page.reduce((max, m) => Math.max(max, m.sequenceId), floor);
 }
 
 /** Backward paging state of one room's history (`before=` cursor, exclusive). */

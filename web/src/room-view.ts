@@ -8,16 +8,17 @@ import { byId, el, show } from './dom.ts';
 import {
   afterPage,
   applyRead,
+  catchUpCursor,
   formatBytes,
   formatClock,
   formatDay,
   hasGap,
   imageProblem,
   initialPager,
-  lastSequence,
   mergeMessages,
   newMessageId,
   nextPageQuery,
+  pageEnd,
   roomTitle,
   unreadMarker,
   type PagerState,
@@ -65,6 +66,9 @@ export class RoomView {
   private pager: PagerState = initialPager;
   private initial: Promise<void> | null = null;
   private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  /** End of the last history or catch-up page: everything up to it is held (see catchUpCursor). */
+  private synced: number | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private readonly typers = new Map<string, ReturnType<typeof setTimeout>>();
   private typingSentAt = 0;
@@ -189,10 +193,9 @@ export class RoomView {
   private onPush(m: ChatMessage) {
     // A message ends its sender's typing.
     if (this.typers.has(m.senderId)) this.onTyping({ userId: m.senderId, typing: false });
-    const gap = hasGap(this.messages, m);
     this.add([m]);
     this.deps.onMessage(m);
-    if (gap) void this.catchUp();
+    if (hasGap(this.messages, this.synced)) void this.catchUp();
   }
 
   private add(incoming: ChatMessage[]) {
@@ -206,18 +209,22 @@ export class RoomView {
     if (stick) this.scrollToBottom();
   }
 
-  /** Everything after the newest message held, page by page (after the first history page is in). */
+  /**
+   * Fetches what is missing after the contiguous run held (after the first history page is in). Asked again while
+   * running (a new hole, a reconnect), it runs once more: the running fetch may already be past the new hole.
+   */
   private catchUp(): Promise<void> {
-    this.catchingUp ??= (async () => {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
       try {
         await this.initial;
-        for (;;) {
-          const after = lastSequence(this.messages);
-          const page = await this.deps.api.history(this.code, { size: CATCH_UP_SIZE, after });
-          if (this.closed) return;
-          this.add(page.data);
-          if (!page.hasNext || page.data.length === 0) break;
-        }
+        do {
+          this.catchUpAgain = false;
+          await this.fetchMissing();
+        } while (this.catchUpAgain && !this.closed);
         byId('room-error').textContent = '';
       } catch (err) {
         if (!this.closed) byId('room-error').textContent = `Could not fetch new messages: ${(err as Error).message}`;
@@ -226,6 +233,18 @@ export class RoomView {
       }
     })();
     return this.catchingUp;
+  }
+
+  /** Everything after the catch-up cursor, page by page (ascending). */
+  private async fetchMissing(): Promise<void> {
+    for (;;) {
+      const after = catchUpCursor(this.messages, this.synced);
+      const page = await this.deps.api.history(this.code, { size: CATCH_UP_SIZE, after });
+      if (this.closed) return;
+      this.synced = pageEnd(page.data, after);
+      this.add(page.data);
+      if (!page.hasNext || page.data.length === 0) return;
+    }
   }
 
   /** The next older page; keeps the viewport on the same message while content grows above it. */
@@ -241,6 +260,8 @@ export class RoomView {
       const page = await this.deps.api.history(this.code, query);
       if (this.closed) return;
       this.pager = afterPage(this.pager, page.data, page.hasNext);
+      // The newest page lists everything up to its end; older pages end below it.
+      if (query.before === undefined) this.synced = pageEnd(page.data, this.synced ?? 0);
       this.messages = mergeMessages(this.messages, page.data);
       this.watchNewPartners();
       this.render();

@@ -19,7 +19,8 @@ export async function newestSequence(messages: MessageModel, roomCode: string): 
 /**
  * Unread = persisted messages above the user's last-read that the user did not send: counted documents, so
  * sequence numbers that were allocated but never persisted never inflate it (unlike a difference of sequences).
+ * `upTo` (inclusive) is the newest message the answer shows (a room preview), so the count never runs ahead of it.
  */
-export async function countUnread(messages: MessageModel, roomCode: string, userId: string, lastRead: number): Promise<number> {
-  return messages.countDocuments({ chatRoomCode: roomCode, sequenceId: { $gt: lastRead }, senderId: { $ne: userId } });
+export async function countUnread(messages: MessageModel, roomCode: string, userId: string, lastRead: number, upTo: number): Promise<number> {
+  return messages.countDocuments({ chatRoomCode: roomCode, sequenceId: { $gt: lastRead, $lte: upTo }, senderId: { $ne: userId } });
 }

@@ -3,14 +3,15 @@ import { MAX_CONTENT_LENGTH, MessageId, MessageType, UserId } from './ids.ts';
 
 /**
  * Client → server body of `/app/chat/rooms/{code}/messages` (and Socket.IO `message:send`).
- * Legacy fields of the original frontend (`senderId`, `senderName`, `createdAt`) are accepted but never
- * trusted: the sender is the token's subject.
+ * Legacy fields of the original frontend (`senderId`, `userId`, `senderName`, `createdAt`) are accepted but never
+ * trusted: the sender is the token's subject, and an id naming someone else is refused.
  */
 export const SendMessageBody = z.object({
   messageId: MessageId,
   content: z.string().trim().min(1, 'content must not be blank').max(MAX_CONTENT_LENGTH, `content is limited to ${MAX_CONTENT_LENGTH} characters`),
   messageType: MessageType.default('TEXT'),
   senderId: UserId.optional(),
+  userId: UserId.optional(),
   senderName: z.string().optional(),
   createdAt: z.string().optional(),
 });

@@ -1,2 +1,4 @@
 export * from './port.ts';
-export { createKafkaBus, isFencedError, type BusLogger, type KafkaBusOptions } from './kafkajs-bus.ts';
+export { createKafkaBus, type KafkaBusOptions } from './kafkajs-bus.ts';
+export { isFencedError } from './errors.ts';
+export type { BusLogger } from './logging.ts';

@@ -1,5 +1,5 @@
 /**
- * The few Kafka operations the services need. Services depend on these types only; `kafkajs.ts` is the one
+ * The few Kafka operations the services need. Services depend on these types only; `kafkajs-bus.ts` is the one
  * implementation today, and another client (e.g. @platformatic/kafka) can replace it behind the same port.
  */
 
@@ -73,18 +73,41 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** How long the coordinator waits for live members to rejoin during a rebalance (default 10 s). */
   rebalanceTimeoutMs?: number;
+  /**
+   * Handle one batch. A thrown error makes the consumer fetch the batch again (kafkajs retries, then restarts the
+   * consumer); a programming error (TypeError, RangeError, ReferenceError, SyntaxError) or an error with
+   * `retriable: false` crashes the consumer for good: `status()` says `crashed` and readiness should fail.
+   */
   onBatch(batch: IncomingBatch): Promise<void>;
   /** Called after every rebalance with the partitions gained and lost since the previous assignment. */
   onAssignment?(change: { assigned: TopicPartition[]; revoked: TopicPartition[] }): Promise<void> | void;
 }
 
+/**
+ * idle → starting → running (joined its group); `restarting` after a crash the client recovers from by itself
+ * (back to running on the next join); `crashed` after one it does not restart from; `stopped` after stop().
+ */
+export type ConsumerState = 'idle' | 'starting' | 'running' | 'restarting' | 'crashed' | 'stopped';
+
+export interface ConsumerStatus {
+  state: ConsumerState;
+  /** The crash that caused `restarting` or `crashed`. */
+  error?: string;
+}
+
 export interface Consumer {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Partitions currently assigned to this member. */
+  /** Partitions currently assigned to this member (none once stopped or crashed). */
   assignment(): TopicPartition[];
-  /** True once this member completed a group join (it may own zero partitions); readiness uses it. */
+  /**
+   * True while this member is in its group (it may own zero partitions): not before the first join, after a crash
+   * until it rejoined, or after stop(). Readiness uses it.
+   */
   hasJoined(): boolean;
+  /** Started, or joined, and neither stopped nor crashed. */
+  isRunning(): boolean;
+  status(): ConsumerStatus;
   /** Re-read a partition from an offset (e.g. after a failed batch). */
   seek(tp: TopicPartitionOffset): void;
 }

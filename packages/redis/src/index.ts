@@ -2,6 +2,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 export { Redis };
 export type { RedisOptions };
+export * from './exec-or-throw.ts';
+export * from './scripts.ts';
 
 /**
  * A Redis connection with the platform's defaults: fail commands fast while disconnected (callers decide

@@ -1,5 +1,11 @@
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { defineScripts, type Redis } from '@sunsu/redis';
+
+const SCRIPTS = {
+  join: { file: new URL('./lua/presence-join.lua', import.meta.url), keys: 1 },
+  leave: { file: new URL('./lua/presence-leave.lua', import.meta.url), keys: 1 },
+  sweep: { file: new URL('./lua/presence-sweep.lua', import.meta.url), keys: 1 },
+} as const;
 
 /**
  * Presence per connection, not per (room, user): a sorted set per room whose members are
@@ -9,54 +15,14 @@ import type { Redis } from '@sunsu/redis';
  * entries are removed only by the sweep, which reports who went offline (see PresenceSweeper), so an expiry is
  * announced exactly once instead of being pruned silently.
  */
-const JOIN = `
-local prefix = ARGV[3]
-local was = 0
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf')) do
-  if string.sub(m, 1, string.len(prefix)) == prefix and m ~= ARGV[1] then was = 1 break end
-end
-if was == 0 and redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) > tonumber(ARGV[2]) then was = 1 end
-end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return was`;
-
-const LEAVE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-local prefix = ARGV[3]
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf')) do
-  if string.sub(m, 1, string.len(prefix)) == prefix then return 1 end
-end
-return 0`;
-
-/** Removes expired entries; answers {next expiry or -1, users left without a live entry...}. */
-const SWEEP = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local result = { first[2] or '-1' }
-local live = redis.call('ZRANGE', KEYS[1], 0, -1)
-local seen = {}
-for _, m in ipairs(expired) do
-  local user = string.match(m, '^([^|]+)|')
-  if user and not seen[user] then
-    seen[user] = true
-    local still = false
-    for _, l in ipairs(live) do
-      if string.sub(l, 1, string.len(user) + 1) == user .. '|' then still = true break end
-    end
-    if not still then table.insert(result, user) end
-  end
-end
-return result`;
-
 export class PresenceStore {
   private readonly redis: Redis;
   private readonly ttlMs: number;
+  private readonly scripts;
   constructor(redis: Redis, ttlMs: number) {
     this.redis = redis;
     this.ttlMs = ttlMs;
+    this.scripts = defineScripts(redis, SCRIPTS);
   }
 
   private member(userId: string, connectionId: string, serverId: string) {
@@ -67,7 +33,7 @@ export class PresenceStore {
   async join(roomCode: string, userId: string, connectionId: string, serverId: string, now = Date.now()): Promise<boolean> {
     const expiresAt = now + this.ttlMs;
     const [was] = await Promise.all([
-      this.redis.eval(JOIN, 1, redisKeys.roomPresence(roomCode), this.member(userId, connectionId, serverId), String(now), `${userId}|`, String(expiresAt), String(this.ttlMs * 2)),
+      this.scripts.join([redisKeys.roomPresence(roomCode)], [this.member(userId, connectionId, serverId), String(now), `${userId}|`, String(expiresAt), String(this.ttlMs * 2)]),
       // LT keeps the room's earliest expiry (and adds the room when it is new to the sweep).
       this.redis.zadd(redisKeys.presenceDue(), 'LT', String(expiresAt), roomCode),
     ]);
@@ -82,7 +48,7 @@ export class PresenceStore {
   /** Removes a room's expired connections; answers the users who have no live connection left there. */
   async sweep(roomCode: string, now = Date.now()): Promise<string[]> {
     const key = redisKeys.roomPresence(roomCode);
-    const [next, ...offline] = (await this.redis.eval(SWEEP, 1, key, String(now))) as string[];
+    const [next, ...offline] = (await this.scripts.sweep([key], [String(now)])) as string[];
     if (next === '-1') {
       await this.redis.zrem(redisKeys.presenceDue(), roomCode);
       // A join may have landed between the sweep and the removal: keep such a room in the sweep.
@@ -96,7 +62,7 @@ export class PresenceStore {
 
   /** Remove a connection's presence; true when the user is still online through another connection. */
   async leave(roomCode: string, userId: string, connectionId: string, serverId: string, now = Date.now()): Promise<boolean> {
-    const still = await this.redis.eval(LEAVE, 1, redisKeys.roomPresence(roomCode), this.member(userId, connectionId, serverId), String(now), `${userId}|`);
+    const still = await this.scripts.leave([redisKeys.roomPresence(roomCode)], [this.member(userId, connectionId, serverId), String(now), `${userId}|`]);
     return still === 1;
   }
 

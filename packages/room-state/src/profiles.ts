@@ -1,5 +1,5 @@
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { execOrThrow, type Redis } from '@sunsu/redis';
 
 export interface Profile {
   userId: string;
@@ -53,11 +53,11 @@ export class ProfileStore {
     const unique = [...new Set(userIds)];
     const pipeline = this.redis.pipeline();
     for (const id of unique) pipeline.hgetall(redisKeys.userProfile(id));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execOrThrow(pipeline);
     const found = new Map<string, Profile>();
     const missing: string[] = [];
     unique.forEach((id, i) => {
-      const hash = results[i]?.[1] as Record<string, string> | undefined;
+      const hash = results[i] as Record<string, string> | undefined;
       if (hash && hash.name !== undefined) found.set(id, fromHash(id, hash));
       else missing.push(id);
     });
@@ -77,7 +77,7 @@ export class ProfileStore {
       pipeline.hset(key, { name: p.name, avatarUrl: p.avatarUrl ?? '', role: p.role });
       pipeline.expire(key, PROFILE_TTL_SECONDS);
     }
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 }
 

@@ -1,39 +1,22 @@
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { defineScripts, type Redis } from '@sunsu/redis';
 
-/** Moves a user's last-read up (never down); answers 1 when it moved. One key: the room's last-read hash. */
-const ADVANCE_LAST_READ = `
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local wanted = tonumber(ARGV[2])
-if wanted > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 end
-return 0`;
+/** Where a change stands against Redis: moved (1), already there (0), behind (-1); see lua/advance-*.lua. */
+const MOVED = 1;
+const ALREADY_THERE = 0;
 
-/** Updates the room's meta only with a newer message, so a late or redelivered event never moves it back. */
-const ADVANCE_META = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'lastSequenceId') or '0')
-if tonumber(ARGV[1]) <= current then return 0 end
-redis.call('HSET', KEYS[1], 'lastSequenceId', ARGV[1], 'lastMessage', ARGV[2], 'lastMessageType', ARGV[3], 'lastMessageAt', ARGV[4])
-return 1`;
-
-/**
- * Merges last-read values from the system of record (each only upwards) and marks the hash as hydrated. The
- * marker field lives in the hash itself, so losing the hash loses the marker too; a hash re-created by a single
- * new read after a loss lacks it and is completed on the next read instead of showing others as "unread".
- */
-const HYDRATE_LAST_READS = `
-for i = 1, #ARGV, 2 do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  if tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('HSET', KEYS[1], '~hydrated', '1')
-return 1`;
+const SCRIPTS = {
+  advanceLastRead: { file: new URL('./lua/advance-last-read.lua', import.meta.url), keys: 1 },
+  advanceMeta: { file: new URL('./lua/advance-meta.lua', import.meta.url), keys: 1 },
+  /**
+   * The hydrated marker lives in the hash itself, so losing the hash loses the marker too; a hash re-created by
+   * a single new read after a loss lacks it and is completed on the next read instead of showing others as unread.
+   */
+  hydrateLastReads: { file: new URL('./lua/hydrate-last-reads.lua', import.meta.url), keys: 1 },
+  seedMeta: { file: new URL('./lua/seed-meta.lua', import.meta.url), keys: 1 },
+} as const;
+/** Field set by hydrate-last-reads.lua. */
 const HYDRATED = '~hydrated';
-
-/** Seeds the meta of a room without messages (only when Redis has no meta at all). */
-const SEED_META = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'lastSequenceId', ARGV[1], 'lastMessage', ARGV[2], 'lastMessageType', ARGV[3], 'lastMessageAt', ARGV[4])
-return 1`;
 
 export interface RoomMeta {
   lastSequenceId: number;
@@ -61,21 +44,24 @@ export interface RoomMetaUpdate {
 /**
  * Read positions and room meta in Redis (the hot store; the syncer writes them back to Postgres). Every change
  * marks the room or (room, user) dirty; the dirty mark is a separate command because the dirty sets are global
- * keys and a script must not touch keys of two cluster slots.
+ * keys and a script must not touch keys of two cluster slots. So the mark is also set when the value already was
+ * there (marking is idempotent): a retry after a crash between the script and the mark still marks it.
  */
 export class ReadStateStore {
   private readonly redis: Redis;
   private readonly source: ReadStateSource | undefined;
+  private readonly scripts;
   /** Without a source, nothing is hydrated (tests of the pure Redis behaviour). */
   constructor(redis: Redis, source?: ReadStateSource) {
     this.redis = redis;
     this.source = source;
+    this.scripts = defineScripts(redis, SCRIPTS);
   }
 
   async advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean> {
-    const moved = (await this.redis.eval(ADVANCE_LAST_READ, 1, redisKeys.roomLastRead(roomCode), userId, String(sequenceId))) === 1;
-    if (moved) await this.redis.sadd(redisKeys.dirtyLastRead(), `${roomCode}|${userId}`);
-    return moved;
+    const state = await this.scripts.advanceLastRead([redisKeys.roomLastRead(roomCode)], [userId, String(sequenceId)]);
+    if (state === MOVED || state === ALREADY_THERE) await this.redis.sadd(redisKeys.dirtyLastRead(), `${roomCode}|${userId}`);
+    return state === MOVED;
   }
 
   /** Every participant's last-read; rebuilt from the system of record when Redis lost it. */
@@ -85,7 +71,7 @@ export class ReadStateStore {
     if (all[HYDRATED] === undefined && this.source) {
       const stored = await this.source.lastReads(roomCode);
       const args = [...stored].flatMap(([user, seq]) => [user, String(seq)]);
-      await this.redis.eval(HYDRATE_LAST_READS, 1, key, ...args);
+      await this.scripts.hydrateLastReads([key], args);
       all = await this.redis.hgetall(key);
     }
     delete all[HYDRATED];
@@ -101,15 +87,14 @@ export class ReadStateStore {
     const stored = await this.source.meta(roomCode);
     if (!stored) return null;
     if (stored.lastSequenceId > 0) await this.advanceMeta(roomCode, { sequenceId: stored.lastSequenceId, preview: stored.lastMessage, messageType: stored.lastMessageType, createdAt: stored.lastMessageAt });
-    else await this.redis.eval(SEED_META, 1, key, '0', '', 'TEXT', stored.lastMessageAt);
+    else await this.scripts.seedMeta([key], ['0', '', 'TEXT', stored.lastMessageAt]);
     return metaFromHash(await this.redis.hgetall(key));
   }
 
   async advanceMeta(roomCode: string, update: RoomMetaUpdate): Promise<boolean> {
-    const moved =
-      (await this.redis.eval(ADVANCE_META, 1, redisKeys.roomMeta(roomCode), String(update.sequenceId), update.preview, update.messageType, update.createdAt)) === 1;
-    if (moved) await this.redis.sadd(redisKeys.dirtyRoomMeta(), roomCode);
-    return moved;
+    const state = await this.scripts.advanceMeta([redisKeys.roomMeta(roomCode)], [String(update.sequenceId), update.preview, update.messageType, update.createdAt]);
+    if (state === MOVED || state === ALREADY_THERE) await this.redis.sadd(redisKeys.dirtyRoomMeta(), roomCode);
+    return state === MOVED;
   }
 
   /** Sequence of the newest persisted message known for the room (0 when none yet). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { execOrThrow, type Redis } from '@sunsu/redis';
 
 /**
  * Marks a user's room order as complete (built from the system of record). It lives inside the sorted set, so
@@ -73,14 +73,14 @@ export class RoomOrder {
     if (userIds.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const user of userIds) pipeline.zadd(redisKeys.userRooms(user), 'GT', atMs, roomCode);
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 
   /** A room joined the users' lists (creation): keeps an existing score, so re-opening does not reorder. */
   async add(roomCode: string, userIds: string[], atMs: number): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const user of userIds) pipeline.zadd(redisKeys.userRooms(user), 'NX', atMs, roomCode);
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 
   /** Rebuild the user's order from the system of record when Redis lost it (or only holds fragments). */
@@ -91,7 +91,7 @@ export class RoomOrder {
     const pipeline = this.redis.pipeline();
     for (const e of entries) pipeline.zadd(key, 'GT', e.score, e.code);
     pipeline.zadd(key, '-inf', COMPLETE);
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 
   async page(userId: string, size: number, cursor?: string): Promise<{ entries: RoomOrderEntry[]; nextCursor: string | null }> {
@@ -105,7 +105,7 @@ export class RoomOrder {
       if (count > size) {
         snapshot = randomUUID().replaceAll('-', '').slice(0, 16);
         const snapKey = redisKeys.userRoomsSnapshot(userId, snapshot);
-        await this.redis.multi().zrangestore(snapKey, key, 0, -1).pexpire(snapKey, SNAPSHOT_TTL_MS).exec();
+        await execOrThrow(this.redis.multi().zrangestore(snapKey, key, 0, -1).pexpire(snapKey, SNAPSHOT_TTL_MS));
         entries = pairs(await this.redis.zrevrange(snapKey, 0, size, 'WITHSCORES'));
       } else {
         entries = pairs(await this.redis.zrevrange(key, 0, size, 'WITHSCORES'));

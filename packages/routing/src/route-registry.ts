@@ -1,5 +1,5 @@
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { execOrThrow, type Redis } from '@sunsu/redis';
 
 /**
  * Which chat-server instances hold subscribers of a room. A sorted set per room: member = server id,
@@ -22,13 +22,13 @@ export class RouteRegistry {
       pipeline.zadd(key, now + this.ttlMs, serverId);
       pipeline.pexpire(key, this.ttlMs * 2);
     }
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 
   async unregister(serverId: string, roomCodes: Iterable<string>): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const code of roomCodes) pipeline.zrem(redisKeys.roomRoutes(code), serverId);
-    await pipeline.exec();
+    await execOrThrow(pipeline);
   }
 
   /** Live servers per room, for many rooms in one round trip. */
@@ -38,13 +38,9 @@ export class RouteRegistry {
       pipeline.zremrangebyscore(redisKeys.roomRoutes(code), '-inf', now);
       pipeline.zrangebyscore(redisKeys.roomRoutes(code), now, '+inf');
     }
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execOrThrow(pipeline);
     const out = new Map<string, string[]>();
-    roomCodes.forEach((code, i) => {
-      const [err, servers] = results[i * 2 + 1] ?? [null, []];
-      if (err) throw err;
-      out.set(code, servers as string[]);
-    });
+    roomCodes.forEach((code, i) => out.set(code, results[i * 2 + 1] as string[]));
     return out;
   }
 }

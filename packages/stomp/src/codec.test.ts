@@ -790,3 +790,10 @@ describe('negotiateVersion', () => {
     expect(negotiateVersion(acceptVersion)).toBe(expected);
   });
 });
+
+describe('StompDecoder frames without a header terminator', () => {
+  it('rejects a frame that ends (NUL) before the empty line, instead of gluing the next frame onto it', () => {
+    expect(protocolError(() => decode('ACK\nid:1\nreceipt:a\0')).message).toMatch(/before the empty line/);
+    expect(protocolError(() => decode('ACK\nid:1\nreceipt:a\0DISCONNECT\nreceipt:probe\n\n\0')).message).toMatch(/before the empty line/);
+  });
+});

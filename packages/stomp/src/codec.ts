@@ -90,7 +90,12 @@ export class StompDecoder {
 
     // Find the end of the header block (an empty line).
     const headerEnd = findBlankLine(buf, Math.min(buf.length, this.limits.maxFrameBytes));
+    // A NUL ends a frame, so one before the empty line means the client ended a frame that has no header
+    // terminator; waiting for more bytes would glue its next frame onto this one.
+    const nulInHeaders = buf.subarray(0, headerEnd?.start ?? buf.length).includes(NUL);
+    const unterminated = () => new StompProtocolError('frame ended (NUL) before the empty line that ends its headers');
     if (headerEnd === undefined) {
+      if (nulInHeaders) throw unterminated();
       if (buf.length >= this.limits.maxFrameBytes) throw new StompProtocolError(`frame exceeds ${this.limits.maxFrameBytes} bytes`);
       return undefined;
     }
@@ -98,6 +103,7 @@ export class StompDecoder {
     const lines = headBlock.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     const command = lines[0] ?? '';
     if (!COMMAND_RE.test(command)) throw new StompProtocolError(`malformed command line ${JSON.stringify(command.slice(0, 40))}`);
+    if (nulInHeaders) throw unterminated();
     if (lines.length - 1 > this.limits.maxHeaders) throw new StompProtocolError(`too many headers (max ${this.limits.maxHeaders})`);
 
     // Receipt id is looked up raw first so even a frame with a bad header can be answered with its receipt-id.

@@ -48,3 +48,4 @@ export * from './stomp-client.ts';
 export * from './api.ts';
 export * from './room-client.ts';
 export * from './sockjs-client.ts';
+export * from './rng.ts';

@@ -21,6 +21,19 @@ export const ChatServerEnv = InfraEnv.extend({
   /** STOMP SEND frames per second per connection, and the burst allowed above it. */
   CHAT_STOMP_SEND_RATE: z.coerce.number().positive().default(20),
   CHAT_STOMP_SEND_BURST: z.coerce.number().int().positive().default(40),
+  /** Subscribe/unsubscribe (Socket.IO: room subscribe/enter) requests per second per connection, and the burst. */
+  CHAT_SUBSCRIBE_RATE: z.coerce.number().positive().default(20),
+  CHAT_SUBSCRIBE_BURST: z.coerce.number().int().positive().default(100),
+  /** Subscriptions (destinations) one connection may hold. */
+  CHAT_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(200),
+  /** Frames/events of one connection accepted but not yet handled; past it the client is flooding. */
+  CHAT_MAX_PENDING_REQUESTS: z.coerce.number().int().positive().default(256),
+  /** Bytes that may wait for one client before it is disconnected as a slow consumer (it reconnects and catches up). */
+  CHAT_OUTBOUND_MAX_BYTES: z.coerce.number().int().min(16 * 1024).default(1024 * 1024),
+  /** Above this backlog, typing and presence pushes to that client are dropped instead of queued. */
+  CHAT_OUTBOUND_EPHEMERAL_BYTES: z.coerce.number().int().min(0).default(16 * 1024),
+  /** WebSocket ping interval on /stomp; a socket that missed the previous pong is closed (half-open peers). */
+  CHAT_WS_PING_MS: z.coerce.number().int().min(1000).max(600_000).default(25_000),
   /** Largest STOMP frame accepted (bytes). */
   CHAT_STOMP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
   /** How long a connection's presence lasts without a ping (the original client pings every 60 s). */

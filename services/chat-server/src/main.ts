@@ -13,6 +13,7 @@ import { profileSource, readStateSource, roomOrderSource } from './adapters/room
 import { createHighestSequence } from './adapters/highest-sequence.ts';
 import { KafkaMessagePublisher } from './adapters/kafka-publisher.ts';
 import { DeliveryHub } from './delivery/hub.ts';
+import type { SlowConsumerListener } from './delivery/outbound.ts';
 import { RoomEvents } from './domain/room-events.ts';
 import { PresenceSweeper } from './domain/presence-sweeper.ts';
 import { buildHttpApp } from './http/app.ts';
@@ -54,15 +55,17 @@ const sequences = new RedisSequenceAllocator(redis, {
 const producer = await bus.producer();
 // Connection counts are read at scrape time from the transports created below.
 const connectionCounts: Record<string, () => number> = {};
-const appMetrics = createChatServerMetrics(metrics, connectionCounts);
+const registrySizes: Record<string, () => number> = {};
+const appMetrics = createChatServerMetrics(metrics, connectionCounts, registrySizes);
 const publisher = instrumentPublisher(new KafkaMessagePublisher(producer), appMetrics);
 const routes = new RouteRegistry(redis);
 const inboxWriter = new InboxWriter(redis);
 const hub = new DeliveryHub(config.CHAT_SERVER_ID, routes, logger);
 const inbox = new InboxReader(redis, config.CHAT_SERVER_ID);
+// run() never rejects: failures are retried (bad entries skipped) and a stop shows in the `inbox` readiness check.
 void inbox.run(
   (pushes) => void appMetrics.delivered.inc(hub.dispatch(pushes)),
-  (err) => logger.warn({ err }, 'inbox read failed'),
+  (err) => logger.warn({ err }, 'inbox read or dispatch failed'),
 );
 
 // "Everything persisted" is the archive's newest sequence (room meta trails it by the fan-out's lag).
@@ -71,7 +74,10 @@ const readPort = {
   latestSequence: (room: string) => newestSequence(archive.messages, room),
 };
 const presence = new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS);
-const roomEvents = new RoomEvents(routes, inboxWriter, presence, readPort, config.CHAT_SERVER_ID);
+const roomEvents = new RoomEvents(routes, inboxWriter, presence, readPort, config.CHAT_SERVER_ID, (room) => hub.reassert(room));
+registrySizes.hub_subscriptions = () => hub.size.subscriptions;
+registrySizes.hub_rooms = () => hub.size.rooms;
+registrySizes.presence_connections = () => roomEvents.presenceConnections;
 const presenceSweeper = new PresenceSweeper(presence, (room, push) => roomEvents.pushToRoom(room, push), logger);
 presenceSweeper.start(config.CHAT_PRESENCE_SWEEP_MS);
 const sendDeps = { rooms, sequences, publisher, clock: { now: () => new Date() } };
@@ -81,21 +87,41 @@ const storage =
     : new LocalDirectoryStorage(config.CHAT_UPLOAD_DIR);
 const stompHandlers = createStompHandlers({ verifyToken, ...sendDeps, hub, roomEvents });
 const heartbeats = new HeartbeatMonitor();
+// One policy for every transport: what a connection may ask, and what may wait for it.
+const inbound = {
+  maxPending: config.CHAT_MAX_PENDING_REQUESTS,
+  sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
+  sendBurst: config.CHAT_STOMP_SEND_BURST,
+  subscribeRatePerSecond: config.CHAT_SUBSCRIBE_RATE,
+  subscribeBurst: config.CHAT_SUBSCRIBE_BURST,
+  maxSubscriptions: config.CHAT_MAX_SUBSCRIPTIONS,
+};
+const outbound = { maxBufferedBytes: config.CHAT_OUTBOUND_MAX_BYTES, ephemeralBufferedBytes: config.CHAT_OUTBOUND_EPHEMERAL_BYTES };
+const onSlowConsumer: SlowConsumerListener = (info) => {
+  appMetrics.slowConsumers.inc({ transport: info.transport });
+  logger.warn(info, 'slow consumer disconnected');
+};
 const sessionOptions = {
   heartbeats,
   serverName: `sunsu-chat/${config.CHAT_SERVER_ID}`,
-  sendRatePerSecond: config.CHAT_STOMP_SEND_RATE,
-  sendBurst: config.CHAT_STOMP_SEND_BURST,
   maxFrameBytes: config.CHAT_STOMP_MAX_FRAME_BYTES,
+  inbound,
+  outbound,
+  onSlowConsumer,
 };
-const stomp = new RawWebSocketTransport(stompHandlers, sessionOptions);
+const stomp = new RawWebSocketTransport(stompHandlers, sessionOptions, { pingIntervalMs: config.CHAT_WS_PING_MS });
 connectionCounts.stomp = () => stomp.sessions.size;
 
 let accepting = true;
 const app = await buildHttpApp({
   logger,
   metrics,
-  readinessChecks: connections.readinessChecks,
+  readinessChecks: {
+    ...connections.readinessChecks,
+    inbox: async () => {
+      if (!inbox.healthy()) throw new Error(`inbox reader stopped or stuck: ${String(inbox.lastError ?? 'not running')}`);
+    },
+  },
   webDir: config.CHAT_WEB_DIR,
   isAccepting: () => accepting,
   routes: (a) => {
@@ -110,7 +136,7 @@ const app = await buildHttpApp({
         profiles: (ids) => profiles.get(ids),
         meta: (room) => readState.meta(room),
         lastReads: (room) => readState.lastReads(room),
-        countUnread: (room, user, lastRead) => countUnread(archive.messages, room, user, lastRead),
+        countUnread: (room, user, lastRead, upTo) => countUnread(archive.messages, room, user, lastRead, upTo),
       },
       upsertProfile: (profile) => profiles.upsert(profile, { force: true }),
     });
@@ -135,8 +161,9 @@ const socketIo = new SocketIoTransport({
   roomEvents,
   logger,
   maxPayloadBytes: sessionOptions.maxFrameBytes,
-  sendRatePerSecond: sessionOptions.sendRatePerSecond,
-  sendBurst: sessionOptions.sendBurst,
+  inbound,
+  outbound,
+  onSlowConsumer,
 });
 socketIo.attach(app.server);
 const sockJs = new SockJsTransport(stompHandlers, sessionOptions);

@@ -12,6 +12,11 @@ export const DispatcherEnv = InfraEnv.extend({
    * operator or to whoever runs Kafka, and the dispatcher waits until they exist instead.
    */
   CHAT_KAFKA_CREATE_TOPICS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /**
+   * Attempts at fanning out a batch before it is parked in `chat-message-saved.DLT` (so one bad batch or a long
+   * Redis outage does not hold the partition up forever); the default waits about 5 s in all.
+   */
+  CHAT_FANOUT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Which stages this process runs (both by default; they scale independently if split). */
   CHAT_DISPATCHER_STAGES: z
     .string()

@@ -1,7 +1,7 @@
 import { loadConfig } from '@sunsu/config';
 import { allTopics } from '@sunsu/contracts';
 import { connectArchive } from '@sunsu/archive';
-import { createKafkaBus } from '@sunsu/kafka';
+import { createKafkaBus, type ConsumerStatus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry, onShutdownSignals, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
 import { InboxWriter, RouteRegistry } from '@sunsu/routing';
@@ -32,13 +32,13 @@ if (config.CHAT_KAFKA_CREATE_TOPICS) {
   await waitForTopics(kafkaAdmin, wanted.map((t) => t.topic), logger);
 }
 
-const stages: { stop(): Promise<void>; joined(): boolean }[] = [];
+const stages: { name: string; stop(): Promise<void>; consumerStatus(): ConsumerStatus }[] = [];
 const closers: (() => Promise<void>)[] = [];
 const sessionTimeoutMs = config.CHAT_KAFKA_SESSION_TIMEOUT_MS;
 if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
   const stage = new PersistStage({ bus, messages: archive.messages, logger: logger.child({ stage: 'persist' }), metrics, sessionTimeoutMs });
   await stage.start();
-  stages.push(stage);
+  stages.push({ name: 'persist', stop: () => stage.stop(), consumerStatus: () => stage.consumerStatus() });
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
   const presence = new PresenceStore(redis, 0);
@@ -56,9 +56,18 @@ if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
     lastReads: (room: string) => reads.lastReads(room),
     advanceMeta: (room: string, update: Parameters<ReadStateStore['advanceMeta']>[1]) => reads.advanceMeta(room, update),
   };
-  const stage = new FanOutStage({ bus, roomState, routes: new RouteRegistry(redis), inbox: new InboxWriter(redis), logger: logger.child({ stage: 'fan-out' }), metrics, sessionTimeoutMs });
+  const stage = new FanOutStage({
+    bus,
+    roomState,
+    routes: new RouteRegistry(redis),
+    inbox: new InboxWriter(redis),
+    logger: logger.child({ stage: 'fan-out' }),
+    metrics,
+    sessionTimeoutMs,
+    retry: { maxAttempts: config.CHAT_FANOUT_MAX_ATTEMPTS },
+  });
   await stage.start();
-  stages.push(stage);
+  stages.push({ name: 'fan-out', stop: () => stage.stop(), consumerStatus: () => stage.consumerStatus() });
 }
 
 let stopping = false;
@@ -71,9 +80,14 @@ const http = await startOpsServer({
     redis: async () => void (await redis.ping()),
     kafka: async () => void (await kafkaAdmin.listTopics()),
     mongodb: async () => void (await archive.connection.db!.admin().ping()),
-    // Not ready until every stage's consumer joined its group (a rebalance can take a session timeout).
+    // Ready only while every stage's consumer is in its group: not before the join (a rebalance can take a
+    // session timeout), not while kafkajs restarts it after a crash, never again after a crash it gave up on.
     'consumer-groups': async () => {
-      if (!stages.every((s) => s.joined())) throw new Error('waiting for the consumer group join');
+      for (const stage of stages) {
+        const { state, error } = stage.consumerStatus();
+        if (state === 'starting') throw new Error(`${stage.name}: waiting for the consumer group join`);
+        if (state !== 'running') throw new Error(`${stage.name} consumer ${state}${error ? `: ${error}` : ''}`);
+      }
     },
   },
 });

@@ -13,6 +13,7 @@ export interface DispatcherMetrics {
   pushed: Counter;
   fanOutBatchSeconds: Histogram;
   fanOutRetries: Counter;
+  fanOutParked: Counter;
 }
 
 export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
@@ -30,5 +31,6 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
     pushed: new Counter({ name: 'dispatcher_pushes_total', help: 'Pushes appended to chat-server inboxes', registers }),
     fanOutBatchSeconds: new Histogram({ name: 'dispatcher_fanout_batch_seconds', help: 'Time to route and deliver one batch', registers, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] }),
     fanOutRetries: new Counter({ name: 'dispatcher_fanout_retries_total', help: 'Fan-out attempts that failed and were retried', registers }),
+    fanOutParked: new Counter({ name: 'dispatcher_fanout_batches_parked_total', help: 'Fan-out batches given up after every attempt and sent to the dead-letter topic', registers }),
   };
 }

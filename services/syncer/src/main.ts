@@ -56,6 +56,11 @@ const http = await startOpsServer({
   checks: {
     redis: async () => void (await redis.ping()),
     postgres: async () => void (await database.sql`select 1`),
+    // A worker that stopped or keeps failing takes no flush runs: this replica is not doing its job.
+    'flush-worker': async () => {
+      const problem = schedule.problem();
+      if (problem) throw new Error(problem);
+    },
   },
 });
 logger.info({ port: config.CHAT_SYNCER_HTTP_PORT, intervalMs: config.CHAT_SYNC_INTERVAL_MS, queue: config.CHAT_SYNC_QUEUE }, 'syncer running');

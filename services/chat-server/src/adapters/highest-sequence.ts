@@ -24,8 +24,10 @@ export interface HighestSequenceDeps {
  */
 export function createHighestSequence(deps: HighestSequenceDeps): (roomCode: string) => Promise<number> {
   const drainTimeoutMs = deps.drainTimeoutMs ?? 15_000;
+  // After a Redis loss every active room rebuilds at once: they share one wait instead of each polling Kafka.
+  const persisted = shared(() => waitForPersistStage(deps.kafkaAdmin, drainTimeoutMs));
   return async (roomCode) => {
-    const drained = await waitForPersistStage(deps.kafkaAdmin, drainTimeoutMs);
+    const drained = await persisted();
     const [top] = await deps.messages.find({ chatRoomCode: roomCode }, { sequenceId: 1 }).sort({ sequenceId: -1 }).limit(1).lean();
     const [meta] = await deps.db.select({ last: chatRooms.lastSequenceId }).from(chatRooms).where(eq(chatRooms.code, roomCode));
     const base = Math.max(top?.sequenceId ?? 0, meta?.last ?? 0);
@@ -33,6 +35,15 @@ export function createHighestSequence(deps: HighestSequenceDeps): (roomCode: str
     deps.logger.warn({ roomCode, base, drained, result }, 'rebuilt a lost sequence counter');
     return result;
   };
+}
+
+/** Callers that arrive while a call is in flight get its promise; the next call after it settled starts anew. */
+function shared<T>(start: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () =>
+    (inFlight ??= start().finally(() => {
+      inFlight = undefined;
+    }));
 }
 
 async function waitForPersistStage(admin: Admin, timeoutMs: number): Promise<boolean> {

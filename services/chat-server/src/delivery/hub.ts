@@ -1,7 +1,7 @@
 import type { RoomPush } from '@sunsu/contracts';
 import type { Logger } from '@sunsu/observability';
 import type { RouteRegistry } from '@sunsu/routing';
-import { topicFor } from '../stomp/destinations.ts';
+import { topicFor } from './topics.ts';
 
 /** Anything that can receive pushes for a destination (a STOMP session, a Socket.IO socket). */
 export interface Subscriber {
@@ -44,6 +44,18 @@ export class DeliveryHub {
     // Every subscription (not only the room's first) re-asserts the route: cheap, and it heals a registry that
     // Redis lost without waiting for the periodic refresh.
     await this.routes.register(this.serverId, [roomCode]);
+  }
+
+  /** Refresh this process's route to a room it holds subscribers of (no-op otherwise, so nothing is leaked). */
+  async reassert(roomCode: string): Promise<void> {
+    if (this.roomRefs.has(roomCode)) await this.routes.register(this.serverId, [roomCode]);
+  }
+
+  /** Live registrations, for metrics and leak checks. */
+  get size(): { destinations: number; rooms: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const set of this.byDestination.values()) subscriptions += set.size;
+    return { destinations: this.byDestination.size, rooms: this.roomRefs.size, subscriptions };
   }
 
   remove(destination: string, roomCode: string, subscriber: Subscriber): void {

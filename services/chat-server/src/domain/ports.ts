@@ -1,3 +1,4 @@
+import type { Principal } from '@sunsu/auth';
 import type { ChatMessageRequested } from '@sunsu/contracts';
 
 /** Rooms and their participants (system of record in Postgres, cached in Redis). */
@@ -25,4 +26,21 @@ export interface MessagePublisher {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Who acts on a room event: the authenticated user and the connection it came from (any transport). */
+export interface Actor {
+  principal: Principal;
+  connectionId: string;
+  /**
+   * False once the connection closed. A request still awaiting I/O when its socket closes checks this before it
+   * registers anything, so nothing outlives the connection (a subscription, a presence entry).
+   */
+  isOpen(): boolean;
+}
+
+/** Room operations besides messages, shared by every transport (presence, read, typing). */
+export interface RoomEventHandler {
+  handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', actor: Actor, roomCode: string, body: unknown): Promise<void>;
+  disconnected(actor: Actor): void;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RoomPush } from '@sunsu/contracts';
 import type { InboxWriter, RouteRegistry } from '@sunsu/routing';
-import type { Actor, RoomEventHandler } from '../stomp/handlers.ts';
+import type { Actor, RoomEventHandler } from './ports.ts';
 import { errors } from './errors.ts';
 
 const TypingBody = z.object({ typing: z.boolean() });
@@ -38,8 +38,19 @@ export class RoomEvents implements RoomEventHandler {
   /** Rooms each local connection announced itself in, to clean up when it closes. */
   private readonly joined = new Map<string, { userId: string; rooms: Set<string> }>();
 
-  constructor(routes: RouteRegistry, inbox: InboxWriter, presence: PresencePort, reads: ReadStatePort, serverId: string) {
+  /** Re-registers this process for a room it holds subscribers of (the hub knows; a closed socket holds none). */
+  private readonly reassertRoute: (roomCode: string) => Promise<void>;
+
+  constructor(
+    routes: RouteRegistry,
+    inbox: InboxWriter,
+    presence: PresencePort,
+    reads: ReadStatePort,
+    serverId: string,
+    reassertRoute: (roomCode: string) => Promise<void>,
+  ) {
     this.routes = routes;
+    this.reassertRoute = reassertRoute;
     this.inbox = inbox;
     this.presence = presence;
     this.reads = reads;
@@ -66,9 +77,16 @@ export class RoomEvents implements RoomEventHandler {
       }
       case 'presence':
       case 'presence-ping': {
+        // A connection that closed while this request waited must not come back online.
+        if (!actor.isOpen()) return;
         // Presence (and each ping) also re-asserts this process's route to the room: after Redis lost its data,
         // deliveries resume with the next ping instead of the next periodic refresh.
-        const [wasOnline] = await Promise.all([this.presence.join(roomCode, userId, actor.connectionId, this.serverId), this.routes.register(this.serverId, [roomCode])]);
+        const [wasOnline] = await Promise.all([this.presence.join(roomCode, userId, actor.connectionId, this.serverId), this.reassertRoute(roomCode)]);
+        if (!actor.isOpen()) {
+          // It closed during the join: disconnected() ran before this room was recorded, so undo it here.
+          await this.presence.leave(roomCode, userId, actor.connectionId, this.serverId);
+          return;
+        }
         let entry = this.joined.get(actor.connectionId);
         if (!entry) this.joined.set(actor.connectionId, (entry = { userId, rooms: new Set() }));
         entry.rooms.add(roomCode);
@@ -83,6 +101,11 @@ export class RoomEvents implements RoomEventHandler {
         return;
       }
     }
+  }
+
+  /** Connections with presence recorded here (a leak check: back to 0 when every socket closed). */
+  get presenceConnections(): number {
+    return this.joined.size;
   }
 
   disconnected(actor: Actor): void {

@@ -1,6 +1,6 @@
 import { IMAGE_PREVIEW, previewOf } from '@sunsu/contracts';
 import { InvalidCursorError, decodeCursor, encodeCursor, type Profile } from '@sunsu/room-state';
-import { listRooms, summarize, type RoomListPorts } from './room-list.ts';
+import { listRooms, summarize, unreadAsOf, type RoomListPorts } from './room-list.ts';
 
 const profile = (userId: string, name: string, avatarUrl: string | null = null): [string, Profile] => [userId, { userId, name, avatarUrl, role: 'couple' }];
 const meta = { lastSequenceId: 7, lastMessage: 'see you', lastMessageType: 'TEXT' as const, lastMessageAt: '2026-11-29T06:00:00.000Z' };
@@ -56,6 +56,25 @@ describe('room summaries', () => {
     expect(page.data.map((r) => [r.chatRoomCode, r.unreadCount])).toEqual([['a', 2], ['b', 0]]);
     expect(counted).toEqual(['a']);
     expect(page).toMatchObject({ hasNext: true, nextCursor: 'next' });
+  });
+
+  it('counts unread as of the meta the preview comes from, not the newest archived message', async () => {
+    // The archive already holds 3 messages from user 2; the meta (moved after persistence) still shows the first.
+    const archive = [1, 2, 3].map((sequenceId) => ({ sequenceId, senderId: '2' }));
+    const first = { ...meta, lastSequenceId: 1, lastMessage: 'one' };
+    const ports: RoomListPorts = {
+      page: async () => ({ entries: [{ code: 'a', score: 1 }], nextCursor: null }),
+      participants: async () => ['1', '2'],
+      profiles: async () => new Map(),
+      meta: async () => first,
+      lastReads: async () => new Map(),
+      countUnread: async (_code, userId, lastRead, upTo) => archive.filter((m) => m.sequenceId > lastRead && m.sequenceId <= upTo && m.senderId !== userId).length,
+    };
+    const [room] = (await listRooms(ports, '1', 10)).data;
+    expect(room).toMatchObject({ lastMessage: 'one', lastSequenceId: 1, unreadCount: 1 });
+    expect(await unreadAsOf(ports, 'a', '1', { ...first, lastSequenceId: 3 }, 1)).toBe(2);
+    expect(await unreadAsOf(ports, 'a', '1', first, 1)).toBe(0);
+    expect(await unreadAsOf(ports, 'a', '1', null, 0)).toBe(0);
   });
 });
 

@@ -8,7 +8,8 @@ export interface RoomListPorts {
   profiles(userIds: string[]): Promise<Map<string, Profile>>;
   meta(roomCode: string): Promise<RoomMeta | null>;
   lastReads(roomCode: string): Promise<Map<string, number>>;
-  countUnread(roomCode: string, userId: string, lastRead: number): Promise<number>;
+  /** Messages not sent by `userId` with a sequence in (lastRead, upTo]. */
+  countUnread(roomCode: string, userId: string, lastRead: number, upTo: number): Promise<number>;
 }
 
 export interface RoomListPage {
@@ -23,15 +24,23 @@ export async function listRooms(ports: RoomListPorts, userId: string, size: numb
   const rooms = await Promise.all(
     entries.map(async (entry) => {
       const [participants, meta, lastReads] = await Promise.all([ports.participants(entry.code), ports.meta(entry.code), ports.lastReads(entry.code)]);
-      const lastRead = lastReads.get(userId) ?? 0;
-      const hasMessages = (meta?.lastSequenceId ?? 0) > 0;
-      const unread = hasMessages && meta!.lastSequenceId > lastRead ? await ports.countUnread(entry.code, userId, lastRead) : 0;
+      const unread = await unreadAsOf(ports, entry.code, userId, meta, lastReads.get(userId) ?? 0);
       return { entry, participants: participants ?? [], meta, unread };
     }),
   );
   const profiles = await ports.profiles([...new Set(rooms.flatMap((r) => r.participants))]);
   const data = rooms.map(({ entry, participants, meta, unread }) => summarize(userId, entry, participants, profiles, meta, unread));
   return { data, hasNext: nextCursor !== null, nextCursor };
+}
+
+/**
+ * A room's unread count as of `meta`, the view its preview and `lastSequenceId` come from: the archive is written
+ * before the meta moves, so counting up to the newest archived message could count messages the preview does not
+ * show yet ("3 unread" next to the first of the three).
+ */
+export async function unreadAsOf(ports: Pick<RoomListPorts, 'countUnread'>, code: string, userId: string, meta: RoomMeta | null, lastRead: number): Promise<number> {
+  const upTo = meta?.lastSequenceId ?? 0;
+  return upTo > lastRead ? ports.countUnread(code, userId, lastRead, upTo) : 0;
 }
 
 export function summarize(

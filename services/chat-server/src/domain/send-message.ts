@@ -27,7 +27,9 @@ export async function sendMessage(deps: SendMessageDeps, sender: Principal, inpu
   const parsed = SendMessageBody.safeParse(input.body);
   if (!parsed.success) throw errors.badRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   const body = parsed.data;
-  if (body.senderId !== undefined && body.senderId !== sender.userId) throw errors.forbidden('senderId does not match the authenticated user');
+  for (const [field, claimed] of [['senderId', body.senderId], ['userId', body.userId]] as const) {
+    if (claimed !== undefined && claimed !== sender.userId) throw errors.forbidden(`${field} does not match the authenticated user`);
+  }
   if (body.messageType === 'IMAGE' && !input.fileUrl) throw errors.badRequest('IMAGE messages are sent with POST /api/chat/messages/{code}/image');
 
   const participants = await deps.rooms.participants(input.roomCode);

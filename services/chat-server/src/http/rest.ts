@@ -6,7 +6,7 @@ import { InvalidCursorError, readersOf, type Profile } from '@sunsu/room-state';
 import { toMessageView, type MessageModel, type ArchivedMessage } from '@sunsu/archive';
 import { errors } from '../domain/errors.ts';
 import type { RoomDirectory } from '../domain/ports.ts';
-import { listRooms, type RoomListPorts } from '../domain/room-list.ts';
+import { listRooms, unreadAsOf, type RoomListPorts } from '../domain/room-list.ts';
 
 export interface RestDeps {
   verifyToken: TokenVerifier;
@@ -43,22 +43,33 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   return result.data;
 }
 
+/**
+ * The original frontend names the caller in bodies and queries (`userId`). Identity is the token's subject: the
+ * field is accepted when it names the caller and refused (403) when it names anyone else (see `callerOf`).
+ */
+const legacyUser = { userId: UserId.optional() };
+
 const CreateRoomBody = z.union([
-  z.object({ plannerId: UserId }).strict(),
-  z.object({ participantIds: z.array(UserId).min(1).max(50) }).strict(),
+  z.object({ plannerId: UserId, ...legacyUser }).strict(),
+  z.object({ participantIds: z.array(UserId).min(1).max(50), ...legacyUser }).strict(),
 ]);
-const ValidateBody = z.object({ chatRoomCode: RoomCode });
+const ValidateBody = z.object({ chatRoomCode: RoomCode, ...legacyUser });
+const UnreadQuery = z.object(legacyUser);
 const RoomListQuery = z.object({
   size: z.coerce.number().int().min(1).max(100).default(10),
   cursor: z.string().min(1).max(512).optional(),
+  ...legacyUser,
 });
 const HistoryQuery = z
   .object({
     size: z.coerce.number().int().min(1).max(100).default(30),
     before: z.coerce.number().int().min(1).optional(),
     after: z.coerce.number().int().min(0).optional(),
+    /** Offset paging of the original frontend (`page` pages of `size` back from the newest). */
+    page: z.coerce.number().int().min(0).max(10_000).optional(),
+    ...legacyUser,
   })
-  .refine((q) => q.before === undefined || q.after === undefined, 'use either before or after, not both');
+  .refine((q) => [q.before, q.after, q.page].filter((v) => v !== undefined).length <= 1, 'use one of before, after or page');
 
 export function toResponse(doc: ArchivedMessage, lastReads: Map<string, number> = new Map()): ChatMessageResponse {
   const { chatRoomCode: _room, ...view } = toMessageView(doc);
@@ -68,6 +79,12 @@ export function toResponse(doc: ArchivedMessage, lastReads: Map<string, number> 
 /** REST API (api-contract.md "REST"); every route authenticates and every room route checks membership. */
 export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
   const principal = (req: FastifyRequest) => principals.get(req)!;
+  /** The caller's id, after checking a legacy `userId` of the request against it. */
+  const callerOf = (req: FastifyRequest, claimed: string | undefined) => {
+    const me = principal(req).userId;
+    if (claimed !== undefined && claimed !== me) throw errors.forbidden('userId does not match the authenticated user');
+    return me;
+  };
 
   app.addHook('preHandler', async (req) => {
     if (!req.url.startsWith('/api/')) return;
@@ -88,7 +105,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
 
   app.post('/api/chat/rooms', async (req) => {
     const body = parse(CreateRoomBody, req.body);
-    const me = principal(req).userId;
+    const me = callerOf(req, body.userId);
     if ('plannerId' in body) {
       if (body.plannerId === me) throw errors.badRequest('cannot open a chat with yourself');
       const room = await deps.rooms.createDirect(me, body.plannerId);
@@ -101,22 +118,24 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
   });
 
   app.post('/api/chat/rooms/validate', async (req) => {
-    const { chatRoomCode } = parse(ValidateBody, req.body);
+    const { chatRoomCode, userId } = parse(ValidateBody, req.body);
+    const me = callerOf(req, userId);
     const participants = await deps.rooms.participants(chatRoomCode);
-    return ok({ valid: !!participants?.includes(principal(req).userId) });
+    return ok({ valid: !!participants?.includes(me) });
   });
 
   /**
    * Unread per room = persisted messages above the user's last-read not sent by the user: counted in the archive,
-   * so sequence numbers that were allocated but never persisted never inflate it.
+   * so sequence numbers that were allocated but never persisted never inflate it; up to the room's meta, as in the
+   * room list, so both answers agree.
    */
   app.get('/api/chat/unread', async (req) => {
-    const me = principal(req).userId;
+    const me = callerOf(req, parse(UnreadQuery, req.query).userId);
     const codes = await deps.rooms.roomsOf(me);
     const counts = await Promise.all(
       codes.map(async (code) => {
-        const lastRead = (await deps.lastReads(code)).get(me) ?? 0;
-        const n = await deps.roomList.countUnread(code, me, lastRead);
+        const [meta, lastReads] = await Promise.all([deps.roomList.meta(code), deps.lastReads(code)]);
+        const n = await unreadAsOf(deps.roomList, code, me, meta, lastReads.get(me) ?? 0);
         return [code, n] as const;
       }),
     );
@@ -127,8 +146,9 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
   /** The caller's rooms, newest activity first; the cursor walks a snapshot (no room missed or repeated). */
   app.get('/api/chat/rooms', async (req) => {
     const q = parse(RoomListQuery, req.query);
+    const me = callerOf(req, q.userId);
     try {
-      const page = await listRooms(deps.roomList, principal(req).userId, q.size, q.cursor);
+      const page = await listRooms(deps.roomList, me, q.size, q.cursor);
       return { code: 200, message: 'success', ...page };
     } catch (err) {
       if (err instanceof InvalidCursorError) throw errors.badRequest('cursor: invalid, start again without one');
@@ -148,14 +168,15 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDeps): void {
 
   app.get<{ Params: { code: string } }>('/api/chat/messages/:code', async (req) => {
     const code = parse(RoomCode, req.params.code);
-    await requireMember(code, principal(req).userId);
     const q = parse(HistoryQuery, req.query);
+    await requireMember(code, callerOf(req, q.userId));
     const ascending = q.after !== undefined;
     const filter =
       q.after !== undefined ? { chatRoomCode: code, sequenceId: { $gt: q.after } } : q.before !== undefined ? { chatRoomCode: code, sequenceId: { $lt: q.before } } : { chatRoomCode: code };
     const docs = await deps.messages
       .find(filter)
       .sort({ sequenceId: ascending ? 1 : -1 })
+      .skip((q.page ?? 0) * q.size)
       .limit(q.size + 1)
       .lean<ArchivedMessage[]>();
     const hasNext = docs.length > q.size;

@@ -45,11 +45,3 @@ export function parseSubscribeDestination(destination: string): SubscribeTarget 
   if (m) return { kind: 'presence', roomCode: m[1]!, userId: m[2]! };
   return undefined;
 }
-
-/** Where a push of each kind is published, so transports and the hub agree on the names. */
-export const topicFor = {
-  messages: (roomCode: string) => `/topic/chat/rooms/${roomCode}`,
-  reads: (roomCode: string) => `/topic/chat/rooms/${roomCode}/read`,
-  typing: (roomCode: string) => `/topic/chat/rooms/${roomCode}/typing`,
-  presence: (roomCode: string, userId: string) => `/topic/presence/${roomCode}/${userId}`,
-};

@@ -1,8 +1,9 @@
-import type { Principal, TokenVerifier } from '@sunsu/auth';
+import type { TokenVerifier } from '@sunsu/auth';
 import type { RoomPush } from '@sunsu/contracts';
 import type { DeliveryHub, Subscriber } from '../delivery/hub.ts';
 import { ChatError, errors } from '../domain/errors.ts';
-import type { RoomDirectory } from '../domain/ports.ts';
+import type { Actor, RoomDirectory, RoomEventHandler } from '../domain/ports.ts';
+import { isEphemeral } from '../delivery/outbound.ts';
 import { sendMessage, type SendMessageDeps } from '../domain/send-message.ts';
 import { parseSendDestination, parseSubscribeDestination } from './destinations.ts';
 import type { SessionHandlers, StompSession } from './session.ts';
@@ -13,17 +14,6 @@ export interface StompAppDeps extends SendMessageDeps {
   hub: DeliveryHub;
   /** Room state operations that arrive over STOMP besides messages (presence, read, typing). */
   roomEvents: RoomEventHandler;
-}
-
-/** Who acts on a room event: the authenticated user and the connection it came from (any transport). */
-export interface Actor {
-  principal: Principal;
-  connectionId: string;
-}
-
-export interface RoomEventHandler {
-  handle(kind: 'presence' | 'presence-ping' | 'read' | 'typing', actor: Actor, roomCode: string, body: unknown): Promise<void>;
-  disconnected(actor: Actor): void;
 }
 
 function parseJson(body: string): unknown {
@@ -52,7 +42,9 @@ export function createStompHandlers(deps: StompAppDeps): SessionHandlers {
       const target = parseSubscribeDestination(destination);
       if (!target) throw new ChatError('UNKNOWN_DESTINATION', 404, `unknown destination ${destination}`);
       await requireMember(session, target.roomCode);
-      const subscriber: Subscriber = { deliver: (dest: string, body: string, _push: RoomPush) => session.deliver(dest, body) };
+      // Closed while the membership check ran: close() already cleaned up, so register nothing now.
+      if (!session.isOpen) return;
+      const subscriber: Subscriber = { deliver: (dest: string, body: string, push: RoomPush) => session.deliver(dest, body, isEphemeral(push)) };
       let mine = subscribers.get(session);
       if (!mine) subscribers.set(session, (mine = new Map()));
       mine.set(subscriptionId, { destination, roomCode: target.roomCode, subscriber });
@@ -75,13 +67,17 @@ export function createStompHandlers(deps: StompAppDeps): SessionHandlers {
         return;
       }
       await requireMember(session, target.roomCode);
-      await deps.roomEvents.handle(target.kind, { principal: session.principal!, connectionId: session.id }, target.roomCode, json);
+      await deps.roomEvents.handle(target.kind, actorOf(session), target.roomCode, json);
     },
 
     closed(session) {
       for (const entry of subscribers.get(session)?.values() ?? []) deps.hub.remove(entry.destination, entry.roomCode, entry.subscriber);
       subscribers.delete(session);
-      if (session.principal) deps.roomEvents.disconnected({ principal: session.principal, connectionId: session.id });
+      if (session.principal) deps.roomEvents.disconnected(actorOf(session));
     },
   };
+}
+
+function actorOf(session: StompSession): Actor {
+  return { principal: session.principal!, connectionId: session.id, isOpen: () => session.isOpen };
 }

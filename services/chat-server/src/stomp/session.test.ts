@@ -2,16 +2,19 @@ import { StompDecoder, encodeFrame, type StompFrame } from '@sunsu/stomp';
 import type { Principal } from '@sunsu/auth';
 import { ChatError } from '../domain/errors.ts';
 import { HeartbeatMonitor } from './heartbeats.ts';
-import { StompSession, type SessionHandlers } from './session.ts';
+import { DEFAULT_INBOUND_LIMITS } from '../limits/inbound.ts';
+import { SLOW_CONSUMER_CLOSE_CODE, StompSession, type SessionHandlers, type SessionOptions } from './session.ts';
 
 const alice: Principal = { userId: '1', name: 'Alice', role: 'couple', avatarUrl: null };
 
 /** A session wired to an in-memory wire and scripted handlers (pure protocol behaviour, no servers). */
-function harness(overrides: Partial<SessionHandlers> = {}) {
+function harness(overrides: Partial<SessionHandlers> = {}, options: Partial<SessionOptions> = {}) {
   const decoder = new StompDecoder({ maxFrameBytes: 1 << 20 });
   const out: StompFrame[] = [];
   let heartbeatsOut = 0;
   let closed = false;
+  let closeCode: number | undefined;
+  const wire = { buffered: 0 };
   const monitor = new HeartbeatMonitor(60_000);
   const handlers: SessionHandlers = {
     authenticate: async (token) => {
@@ -32,15 +35,18 @@ function harness(overrides: Partial<SessionHandlers> = {}) {
           else heartbeatsOut++;
         }
       },
-      close: () => {
+      close: (code) => {
         closed = true;
+        closeCode = code;
       },
+      bufferedBytes: () => wire.buffered,
+      name: 'test',
     },
     handlers,
-    { heartbeats: monitor, heartBeat: [5000, 5000] },
+    { heartbeats: monitor, heartBeat: [5000, 5000], ...options },
   );
   const flush = () => new Promise((r) => setTimeout(r, 10));
-  return { session, out, monitor, flush, isClosed: () => closed, heartbeatsOut: () => heartbeatsOut };
+  return { session, out, monitor, flush, wire, isClosed: () => closed, closeCode: () => closeCode, heartbeatsOut: () => heartbeatsOut };
 }
 
 const frame = (command: string, headers: Record<string, string> = {}, body = '') => encodeFrame({ command, headers, body });
@@ -124,5 +130,70 @@ describe('StompSession', () => {
     expect(h.out.at(-1)).toMatchObject({ command: 'RECEIPT', headers: { 'receipt-id': 'bye' } });
     expect(closed).toHaveLength(1);
     expect(h.isClosed()).toBe(true);
+  });
+
+  it('drops ephemeral pushes while the client is behind and cuts it off past the outbound budget', async () => {
+    const slow: number[] = [];
+    const h = harness({}, { outbound: { maxBufferedBytes: 4096, ephemeralBufferedBytes: 100 }, onSlowConsumer: (i) => void slow.push(i.bufferedBytes) });
+    h.session.onData(frame('CONNECT', { 'accept-version': '1.2', passcode: 'good' }));
+    h.session.onData(frame('SUBSCRIBE', { id: 's1', destination: '/topic/chat/rooms/r' }));
+    await h.flush();
+    h.wire.buffered = 500;
+    h.session.deliver('/topic/chat/rooms/r', '{"typing":true}', true);
+    h.session.deliver('/topic/chat/rooms/r', '{"n":1}');
+    expect(h.out.filter((f) => f.command === 'MESSAGE').map((f) => f.body.toString())).toEqual(['{"n":1}']);
+    h.wire.buffered = 4000;
+    h.session.deliver('/topic/chat/rooms/r', JSON.stringify({ n: 2, pad: 'x'.repeat(200) }));
+    expect(h.out.at(-1)).toMatchObject({ command: 'ERROR', headers: { code: 'SLOW_CONSUMER' } });
+    expect(slow).toEqual([4000]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.isClosed()).toBe(true);
+    expect(h.closeCode()).toBe(SLOW_CONSUMER_CLOSE_CODE);
+  });
+
+  it('refuses frames past the in-flight cap on arrival, with the receipt id', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const h = harness({ send: () => gate }, { inbound: { ...DEFAULT_INBOUND_LIMITS, maxPending: 3 } });
+    h.session.onData(frame('CONNECT', { 'accept-version': '1.2', passcode: 'good' }));
+    await h.flush();
+    h.session.onData(Buffer.concat(['a', 'b', 'c', 'd'].map((r) => frame('SEND', { destination: '/app/x', receipt: r }, '{}'))));
+    expect(h.out.at(-1)).toMatchObject({ command: 'ERROR', headers: { code: 'RATE_LIMITED', 'receipt-id': 'd' } });
+    release();
+  });
+
+  it('rate-limits SUBSCRIBE and caps subscriptions per connection', async () => {
+    const r = harness({}, { inbound: { ...DEFAULT_INBOUND_LIMITS, subscribeRatePerSecond: 0.001, subscribeBurst: 2 } });
+    r.session.onData(frame('CONNECT', { 'accept-version': '1.2', passcode: 'good' }));
+    for (const id of ['1', '2', '3']) r.session.onData(frame('SUBSCRIBE', { id, destination: `/topic/chat/rooms/r${id}`, receipt: id }));
+    await r.flush();
+    expect(r.out.at(-1)).toMatchObject({ command: 'ERROR', headers: { code: 'RATE_LIMITED', 'receipt-id': '3' } });
+
+    const c = harness({}, { inbound: { ...DEFAULT_INBOUND_LIMITS, maxSubscriptions: 2 } });
+    c.session.onData(frame('CONNECT', { 'accept-version': '1.2', passcode: 'good' }));
+    for (const id of ['1', '2', '3']) c.session.onData(frame('SUBSCRIBE', { id, destination: `/topic/chat/rooms/r${id}`, receipt: id }));
+    await c.flush();
+    expect(c.out.filter((f) => f.command === 'RECEIPT')).toHaveLength(2);
+    expect(c.out.at(-1)).toMatchObject({ command: 'ERROR', headers: { code: 'LIMIT_EXCEEDED', 'receipt-id': '3' } });
+  });
+
+  it('registers nothing for a SUBSCRIBE whose check finishes after the socket closed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const subscribed: string[] = [];
+    const h = harness({
+      subscribe: async (session, id) => {
+        await gate;
+        if (session.isOpen) subscribed.push(id);
+      },
+    });
+    h.session.onData(frame('CONNECT', { 'accept-version': '1.2', passcode: 'good' }));
+    h.session.onData(frame('SUBSCRIBE', { id: 's1', destination: '/topic/chat/rooms/r' }));
+    await h.flush();
+    h.session.onClose();
+    release();
+    await h.flush();
+    expect(subscribed).toEqual([]);
+    expect(h.session.subscriptionDestinations()).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@sunsu/auth';
 import { HeartbeatMonitor, type HeartbeatParty } from './heartbeats.ts';
-import { TokenBucket } from '../limits/token-bucket.ts';
 import { ChatError } from '../domain/errors.ts';
+import { DEFAULT_INBOUND_LIMITS, InboundLimiter, type InboundLimits, type RequestKind } from '../limits/inbound.ts';
+import { DEFAULT_OUTBOUND_LIMITS, outboundVerdict, type OutboundLimits, type SlowConsumerListener } from '../delivery/outbound.ts';
 import {
   CLIENT_COMMANDS,
   encodeFrame,
@@ -17,9 +18,17 @@ import {
 
 /** The wire under a session (raw WebSocket, SockJS). */
 export interface SessionTransport {
+  /** Transport label for metrics and logs. */
+  readonly name: string;
   send(data: string): void;
-  close(): void;
+  /** Close the wire (a peer that does not complete the close handshake is cut off shortly after). */
+  close(code?: number, reason?: string): void;
+  /** Bytes written but not yet taken by the peer: queued in the process and in the socket's write buffer. */
+  bufferedBytes(): number;
 }
+
+/** WebSocket/SockJS close code for a client cut off as a slow consumer (application range 4000–4999). */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 
 /** What the session asks of the application; every method may throw a ChatError to reject the frame. */
 export interface SessionHandlers {
@@ -36,9 +45,11 @@ export interface SessionOptions {
   /** Server heart-beat offer [can send every ms, wants to receive every ms]. */
   heartBeat: [number, number];
   maxFrameBytes: number;
-  /** SEND frames per second allowed on one connection (token bucket), and the burst. */
-  sendRatePerSecond: number;
-  sendBurst: number;
+  /** Frames in flight, SEND and SUBSCRIBE rates, subscriptions held (the same policy as Socket.IO). */
+  inbound: InboundLimits;
+  /** Bytes that may wait for a client before it is disconnected as a slow consumer. */
+  outbound: OutboundLimits;
+  onSlowConsumer?: SlowConsumerListener;
   /** Close a socket that has not sent CONNECT within this time. */
   connectTimeoutMs: number;
   serverName: string;
@@ -49,8 +60,8 @@ export interface SessionOptions {
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   heartBeat: [10_000, 10_000],
   maxFrameBytes: 64 * 1024,
-  sendRatePerSecond: 20,
-  sendBurst: 40,
+  inbound: DEFAULT_INBOUND_LIMITS,
+  outbound: DEFAULT_OUTBOUND_LIMITS,
   connectTimeoutMs: 10_000,
   serverName: 'sunsu-chat',
 };
@@ -78,7 +89,7 @@ export class StompSession {
   private connectTimer: NodeJS.Timeout | undefined;
   private heartbeatParty: HeartbeatParty | undefined;
   private readonly monitor: HeartbeatMonitor;
-  private readonly sendLimit: TokenBucket;
+  private readonly limiter: InboundLimiter;
 
   constructor(transport: SessionTransport, handlers: SessionHandlers, options: Partial<SessionOptions> = {}, queryToken?: string) {
     this.transport = transport;
@@ -86,7 +97,7 @@ export class StompSession {
     this.options = { ...DEFAULT_SESSION_OPTIONS, ...options };
     this.queryToken = queryToken;
     this.decoder = new StompDecoder({ maxFrameBytes: this.options.maxFrameBytes });
-    this.sendLimit = new TokenBucket(this.options.sendRatePerSecond, this.options.sendBurst);
+    this.limiter = new InboundLimiter(this.options.inbound);
     this.monitor = this.options.heartbeats ?? new HeartbeatMonitor();
     this.connectTimer = setTimeout(() => {
       if (!this.principal) this.fail(new StompProtocolError('no CONNECT frame received in time'));
@@ -108,7 +119,16 @@ export class StompSession {
       return this.fail(err);
     }
     for (const item of items) {
-      if (item.type === 'frame') this.queue = this.queue.then(() => this.handle(item.frame)).catch((err) => this.fail(err, item.frame.headers.receipt));
+      if (item.type !== 'frame') continue;
+      const receipt = item.frame.headers.receipt;
+      // Limits are checked on arrival, not when the frame reaches the front of the queue: a flood is refused
+      // at once instead of piling up behind slow I/O.
+      const refused = this.limiter.admit(requestKind(item.frame.command));
+      if (refused) return this.fail(refused, receipt);
+      this.queue = this.queue
+        .then(() => this.handle(item.frame))
+        .catch((err) => this.fail(err, receipt))
+        .finally(() => this.limiter.settled());
     }
   }
 
@@ -120,22 +140,33 @@ export class StompSession {
     this.handlers.closed(this);
   }
 
-  /** Push a MESSAGE frame to every subscription of this session on `destination`. */
-  deliver(destination: string, body: string): void {
+  /**
+   * Push a MESSAGE frame to every subscription of this session on `destination`. An ephemeral push is dropped
+   * when the client is behind; a push past the outbound budget disconnects the client as a slow consumer.
+   */
+  deliver(destination: string, body: string, ephemeral = false): void {
     if (this.closed) return;
     for (const [id, dest] of this.subscriptions) {
       if (dest !== destination) continue;
-      this.write(
-        encodeFrame(
-          {
-            command: 'MESSAGE',
-            headers: { destination, subscription: id, 'message-id': randomUUID(), 'content-type': 'application/json' },
-            body,
-          },
-          this.version,
-        ).toString('utf8'),
+      const frame = encodeFrame(
+        {
+          command: 'MESSAGE',
+          headers: { destination, subscription: id, 'message-id': randomUUID(), 'content-type': 'application/json' },
+          body,
+        },
+        this.version,
       );
+      const buffered = this.transport.bufferedBytes();
+      const verdict = outboundVerdict(buffered, frame.length, ephemeral, this.options.outbound);
+      if (verdict === 'drop') continue;
+      if (verdict === 'slow-consumer') return this.slowConsumer(buffered);
+      this.write(frame.toString('utf8'));
     }
+  }
+
+  /** Bytes queued for this client (for tests and diagnostics). */
+  bufferedBytes(): number {
+    return this.transport.bufferedBytes();
   }
 
   subscriptionDestinations(): string[] {
@@ -143,7 +174,7 @@ export class StompSession {
   }
 
   /** Close with an ERROR frame (used for shutdown too). */
-  fail(err: unknown, receiptId?: string): void {
+  fail(err: unknown, receiptId?: string, closeCode?: number): void {
     if (this.closed) return;
     const message =
       err instanceof StompProtocolError || err instanceof ChatError ? err.message : 'internal error';
@@ -158,8 +189,17 @@ export class StompSession {
     this.closed = true;
     this.stopTimers();
     // Give the ERROR frame a moment to flush before closing, as clients expect to read it.
-    setTimeout(() => this.transport.close(), 50).unref();
+    setTimeout(() => this.transport.close(closeCode, closeCode === undefined ? undefined : message), 50).unref();
     this.handlers.closed(this);
+  }
+
+  private slowConsumer(bufferedBytes: number): void {
+    this.options.onSlowConsumer?.({ transport: this.transport.name, connectionId: this.id, userId: this.principal?.userId, bufferedBytes });
+    this.fail(
+      new ChatError('SLOW_CONSUMER', 503, `slow consumer: more than ${this.options.outbound.maxBufferedBytes} bytes waiting for the client; reconnect and catch up`),
+      undefined,
+      SLOW_CONSUMER_CLOSE_CODE,
+    );
   }
 
   private write(data: string): void {
@@ -187,7 +227,9 @@ export class StompSession {
         const { id, destination } = frame.headers;
         if (!id || !destination) throw new StompProtocolError('SUBSCRIBE needs id and destination headers', frame.headers.receipt);
         if (this.subscriptions.has(id)) throw new StompProtocolError(`subscription id ${id} already in use`, frame.headers.receipt);
+        this.limiter.checkSubscriptions(this.subscriptions.size, 1);
         await this.handlers.subscribe(this, id, destination);
+        if (this.closed) return;
         this.subscriptions.set(id, destination);
         return this.receipt(frame);
       }
@@ -202,7 +244,6 @@ export class StompSession {
         const destination = frame.headers.destination;
         if (!destination) throw new StompProtocolError('SEND needs a destination header', frame.headers.receipt);
         if (destination.startsWith('/topic/')) throw new ChatError('FORBIDDEN', 403, 'clients may not SEND to /topic destinations');
-        this.takeToken();
         await this.handlers.send(this, destination, frame.body.toString('utf8'), frame.headers);
         return this.receipt(frame);
       }
@@ -278,12 +319,14 @@ export class StompSession {
     this.monitor.add(party);
   }
 
-  private takeToken(): void {
-    if (!this.sendLimit.take()) throw new ChatError('RATE_LIMITED', 429, `rate limit exceeded: at most ${this.options.sendRatePerSecond} messages per second`);
-  }
-
   private stopTimers(): void {
     clearTimeout(this.connectTimer);
     if (this.heartbeatParty) this.monitor.remove(this.heartbeatParty);
   }
+}
+
+function requestKind(command: string): RequestKind {
+  if (command === 'SEND') return 'send';
+  if (command === 'SUBSCRIBE' || command === 'UNSUBSCRIBE') return 'subscribe';
+  return 'other';
 }

@@ -5,6 +5,16 @@ import { ChatError } from '../domain/errors.ts';
 import { StompSession, type SessionHandlers, type SessionOptions } from '../stomp/session.ts';
 
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
+/** A peer that does not finish the close handshake (stuck, half-open) is cut off after this. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface RawWebSocketOptions {
+  /**
+   * WebSocket ping interval. A connection that has not answered the previous ping is terminated, so a
+   * half-open TCP connection is found even when the client negotiated `heart-beat:0,0`.
+   */
+  pingIntervalMs: number;
+}
 
 /**
  * Raw WebSocket endpoint `/stomp`. Subprotocol negotiation picks the highest offered STOMP version; a client
@@ -16,10 +26,16 @@ export class RawWebSocketTransport {
   readonly sessions = new Set<StompSession>();
   private readonly handlers: SessionHandlers;
   private readonly options: Partial<SessionOptions>;
+  /** Sockets that answered (or were opened) since the last ping round. */
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly pingTimer: NodeJS.Timeout;
 
-  constructor(handlers: SessionHandlers, options: Partial<SessionOptions> = {}) {
+  constructor(handlers: SessionHandlers, options: Partial<SessionOptions> = {}, wsOptions: RawWebSocketOptions = { pingIntervalMs: 25_000 }) {
     this.handlers = handlers;
     this.options = options;
+    // One timer for every socket (not one per connection).
+    this.pingTimer = setInterval(() => this.pingRound(), wsOptions.pingIntervalMs);
+    this.pingTimer.unref();
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: (options.maxFrameBytes ?? 64 * 1024) + 1024,
@@ -34,12 +50,19 @@ export class RawWebSocketTransport {
 
   private attach(ws: WebSocket, req: IncomingMessage): void {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('access_token') ?? undefined;
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
     const session = new StompSession(
       {
+        name: 'stomp',
         send: (data) => {
           if (ws.readyState === ws.OPEN) ws.send(data);
         },
-        close: () => ws.close(1000),
+        close: (code = 1000, reason) => {
+          ws.close(code, reason?.slice(0, 120));
+          setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+        },
+        bufferedBytes: () => ws.bufferedAmount,
       },
       this.handlers,
       this.options,
@@ -54,8 +77,20 @@ export class RawWebSocketTransport {
     ws.on('error', () => ws.terminate());
   }
 
+  private pingRound(): void {
+    for (const ws of this.wss.clients) {
+      if (!this.alive.has(ws)) {
+        ws.terminate(); // no pong since the last round: the peer is gone
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+
   /** Graceful shutdown: tell every client (ERROR "server shutting down") so it reconnects elsewhere. */
   async drain(): Promise<void> {
+    clearInterval(this.pingTimer);
     for (const session of this.sessions) session.fail(new ChatError('UNAVAILABLE', 503, 'server shutting down, reconnect'));
     await new Promise((r) => setTimeout(r, 100));
     for (const client of this.wss.clients) client.terminate();

@@ -2,7 +2,8 @@ import type { ChatMessageRequested } from '@sunsu/contracts';
 import type { RouteRegistry } from '@sunsu/routing';
 import { createLogger } from '@sunsu/observability';
 import { DeliveryHub } from '../delivery/hub.ts';
-import type { Actor, RoomEventHandler } from '../stomp/handlers.ts';
+import type { Actor, RoomEventHandler } from '../domain/ports.ts';
+import { DEFAULT_INBOUND_LIMITS } from '../limits/inbound.ts';
 import { SocketIoConnection, type SocketIoConnectionDeps } from './socketio-connection.ts';
 import type { ServerEvent } from './socketio-protocol.ts';
 
@@ -11,7 +12,9 @@ const OTHER_ROOM = '9a9b8c1e-1d2a-4c5b-9e8f-0a1b2c3d4e5f';
 const ME = { userId: '11', name: 'Me', role: 'couple' as const, avatarUrl: null };
 
 /** Fakes for everything the connection talks to; the hub is the real one over a fake route registry. */
-function setup(options: { rate?: number; burst?: number; publish?: (e: ChatMessageRequested) => Promise<void> } = {}) {
+function setup(
+  options: { rate?: number; burst?: number; maxPending?: number; maxSubscriptions?: number; publish?: (e: ChatMessageRequested) => Promise<void> } = {},
+) {
   const published: ChatMessageRequested[] = [];
   const routeCalls: string[] = [];
   const routes = {
@@ -47,12 +50,29 @@ function setup(options: { rate?: number; burst?: number; publish?: (e: ChatMessa
     },
     roomEvents,
     logger,
-    sendRatePerSecond: options.rate ?? 1000,
-    sendBurst: options.burst ?? 1000,
+    inbound: {
+      ...DEFAULT_INBOUND_LIMITS,
+      sendRatePerSecond: options.rate ?? 1000,
+      sendBurst: options.burst ?? 1000,
+      maxPending: options.maxPending ?? 256,
+      maxSubscriptions: options.maxSubscriptions ?? 200,
+    },
+    outbound: { maxBufferedBytes: 10_000, ephemeralBufferedBytes: 1000 },
+    onSlowConsumer: (info) => void slow.push(info.bufferedBytes),
   };
+  const slow: number[] = [];
   const emitted: ServerEvent[] = [];
-  const connection = new SocketIoConnection(deps, 'sock-1', ME, (e) => emitted.push(e));
-  return { connection, hub, published, routeCalls, roomEventCalls, disconnected, emitted };
+  const volatile: string[] = [];
+  const wire = { buffered: 0, closed: 0 };
+  const connection = new SocketIoConnection(deps, 'sock-1', ME, {
+    emit: (e, isVolatile) => {
+      emitted.push(e);
+      if (isVolatile) volatile.push(e.event);
+    },
+    bufferedBytes: () => wire.buffered,
+    closeTransport: () => void wire.closed++,
+  });
+  return { connection, hub, published, routeCalls, roomEventCalls, disconnected, emitted, volatile, wire, slow };
 }
 
 const send = (content: string, roomCode = ROOM) => ({ roomCode, messageId: `message-${content}`, content, messageType: 'TEXT' });
@@ -169,7 +189,8 @@ describe('SocketIoConnection', () => {
     expect(new Set(routeCalls.slice(0, -1))).toEqual(new Set([`register ${ROOM}`]));
     expect(routeCalls.at(-1)).toBe(`unregister ${ROOM}`);
     expect(routeCalls.filter((c) => c.startsWith('unregister'))).toHaveLength(1);
-    expect(disconnected).toEqual([{ principal: ME, connectionId: 'sock-1' }]);
+    expect(disconnected).toMatchObject([{ principal: ME, connectionId: 'sock-1' }]);
+    expect(disconnected[0]!.isOpen()).toBe(false);
     hub.dispatch([message(1)]);
     expect(emitted).toHaveLength(0);
     expect(await connection.receive('room:subscribe', { roomCode: ROOM })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
@@ -181,5 +202,47 @@ describe('SocketIoConnection', () => {
     connection.close(); // before the membership lookup resolves
     await pending;
     expect(hub.localRooms()).toEqual([]);
+  });
+
+  it('emits typing and presence as volatile, drops them when the client is behind, and keeps messages', async () => {
+    const { connection, hub, emitted, volatile, wire } = make();
+    await connection.receive('room:enter', { roomCode: ROOM });
+    hub.dispatch([{ kind: 'typing', roomCode: ROOM, userId: '22', typing: true }, message(1)]);
+    expect(volatile).toEqual(['typing']);
+    wire.buffered = 5000; // above the ephemeral threshold, below the budget
+    hub.dispatch([{ kind: 'typing', roomCode: ROOM, userId: '22', typing: false }, { kind: 'presence', roomCode: ROOM, userId: '22', status: 'offline' }, message(2)]);
+    expect(emitted.map((e) => e.event)).toEqual(['typing', 'message', 'message']);
+    expect(wire.closed).toBe(0);
+  });
+
+  it('disconnects a slow consumer once past the outbound budget and unregisters it', async () => {
+    const { connection, hub, emitted, wire, slow, disconnected } = make();
+    await connection.receive('room:subscribe', { roomCode: ROOM });
+    wire.buffered = 9_990; // the next push does not fit in 10,000 bytes
+    hub.dispatch([message(1), message(2)]);
+    expect(emitted).toHaveLength(0);
+    expect(wire.closed).toBe(1);
+    expect(slow).toEqual([9_990]);
+    expect(hub.localRooms()).toEqual([]);
+    expect(disconnected).toHaveLength(1);
+  });
+
+  it('caps subscriptions per connection', async () => {
+    const { connection } = make({ maxSubscriptions: 4 });
+    // room:subscribe takes three destinations (messages, reads, typing); room:enter adds two presence topics.
+    expect(await connection.receive('room:subscribe', { roomCode: ROOM })).toEqual({ ok: true });
+    expect(await connection.receive('room:enter', { roomCode: ROOM })).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
+  });
+
+  it('closes a client that floods past the pending cap, after answering', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { connection, wire } = make({ maxPending: 2, publish: () => gate });
+    const acks = [1, 2, 3].map((i) => connection.receive('message:send', send(`m${i}`)));
+    expect(await acks[2]).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    await new Promise((r) => setImmediate(r));
+    expect(wire.closed).toBe(1);
+    release();
+    expect((await Promise.all(acks.slice(0, 2))).every((a) => a.ok)).toBe(true);
   });
 });

@@ -5,8 +5,8 @@ import type { DeliveryHub, Subscriber } from '../delivery/hub.ts';
 import { errors } from '../domain/errors.ts';
 import type { Membership } from '../domain/ports.ts';
 import { sendMessage, type SendMessageDeps } from '../domain/send-message.ts';
-import { topicFor } from '../stomp/destinations.ts';
-import type { Actor, RoomEventHandler } from '../stomp/handlers.ts';
+import { topicFor } from '../delivery/topics.ts';
+import type { Actor, RoomEventHandler } from '../domain/ports.ts';
 import {
   ackError,
   MessageSendPayload,
@@ -19,7 +19,8 @@ import {
   type ClientEvent,
   type ServerEvent,
 } from './socketio-protocol.ts';
-import { TokenBucket } from '../limits/token-bucket.ts';
+import { InboundLimiter, type InboundLimits, type RequestKind } from '../limits/inbound.ts';
+import { isEphemeral, outboundVerdict, type OutboundLimits, type SlowConsumerListener } from '../delivery/outbound.ts';
 
 export interface SocketIoConnectionDeps {
   rooms: Membership;
@@ -27,12 +28,21 @@ export interface SocketIoConnectionDeps {
   sendDeps: SendMessageDeps;
   roomEvents: RoomEventHandler;
   logger: Logger;
-  sendRatePerSecond: number;
-  sendBurst: number;
+  /** The same inbound and outbound policy as a STOMP session. */
+  inbound: InboundLimits;
+  outbound: OutboundLimits;
+  onSlowConsumer?: SlowConsumerListener;
 }
 
-/** Events waiting on one socket; beyond this the client is flooding and gets RATE_LIMITED. */
-const MAX_PENDING_EVENTS = 256;
+/** What a connection needs of its Socket.IO socket. */
+export interface SocketIoWire {
+  /** `volatile`: dropped by Socket.IO when the transport is not writable (ephemeral pushes). */
+  emit(event: ServerEvent, volatile: boolean): void;
+  /** Bytes waiting for the client: engine.io's write buffer plus the WebSocket's. */
+  bufferedBytes(): number;
+  /** Close the transport: the client sees a transport close and reconnects (then catches up with `after=`). */
+  closeTransport(): void;
+}
 
 /**
  * One authenticated Socket.IO socket: runs its client events strictly in arrival order (as a STOMP session
@@ -42,36 +52,40 @@ const MAX_PENDING_EVENTS = 256;
 export class SocketIoConnection {
   readonly actor: Actor;
   private readonly deps: SocketIoConnectionDeps;
-  private readonly emit: (event: ServerEvent) => void;
+  private readonly wire: SocketIoWire;
   private readonly subscriber: Subscriber;
-  private readonly bucket: TokenBucket;
+  private readonly limiter: InboundLimiter;
   /** destination -> room, so a repeated subscribe is a no-op and close removes exactly what was added. */
   private readonly destinations = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
-  private pending = 0;
   private closed = false;
 
-  constructor(deps: SocketIoConnectionDeps, id: string, principal: Principal, emit: (event: ServerEvent) => void) {
+  constructor(deps: SocketIoConnectionDeps, id: string, principal: Principal, wire: SocketIoWire) {
     this.deps = deps;
-    this.actor = { principal, connectionId: id };
-    this.emit = emit;
-    this.bucket = new TokenBucket(deps.sendRatePerSecond, deps.sendBurst);
-    this.subscriber = { deliver: (_destination: string, _body: string, push: RoomPush) => this.deliver(push) };
+    this.actor = { principal, connectionId: id, isOpen: () => !this.closed };
+    this.wire = wire;
+    this.limiter = new InboundLimiter(deps.inbound);
+    this.subscriber = { deliver: (_destination: string, body: string, push: RoomPush) => this.deliver(push, body.length) };
   }
 
+  /**
+   * Limits are checked on arrival, before queueing, so a flood is refused at once instead of piling up. A rate
+   * limit answers that request only (acknowledgements are per request, like HTTP 429); a client with too many
+   * requests in flight is flooding and loses its connection, as a STOMP client would.
+   */
   receive(event: ClientEvent, payload: unknown): Promise<Ack> {
     if (this.closed) return Promise.resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'connection closed' } });
-    // Rate is measured on arrival, before queueing, so a flood is refused at once instead of piling up.
-    if (event === 'message:send' && !this.bucket.take()) {
-      return Promise.resolve(this.failure(errors.rateLimited(`rate limit exceeded: at most ${this.deps.sendRatePerSecond} messages per second`)));
+    const flooding = this.limiter.pending >= this.limiter.limits.maxPending;
+    const refused = this.limiter.admit(requestKind(event));
+    if (refused) {
+      if (flooding) setImmediate(() => this.wire.closeTransport());
+      return Promise.resolve(this.failure(refused));
     }
-    if (this.pending >= MAX_PENDING_EVENTS) return Promise.resolve(this.failure(errors.rateLimited('too many events in flight')));
-    this.pending++;
     const result = this.queue.then(() => this.run(event, payload)).then(
       (ack) => ack,
       (err: unknown) => this.failure(err),
     );
-    this.queue = result.finally(() => this.pending--);
+    this.queue = result.finally(() => this.limiter.settled());
     return result;
   }
 
@@ -84,8 +98,20 @@ export class SocketIoConnection {
     this.deps.roomEvents.disconnected(this.actor);
   }
 
-  private deliver(push: RoomPush): void {
-    if (!this.closed) this.emit(serverEventFor(push));
+  /** A push past the outbound budget disconnects the client as a slow consumer; ephemeral ones are dropped when behind. */
+  private deliver(push: RoomPush, bytes: number): void {
+    if (this.closed) return;
+    const ephemeral = isEphemeral(push);
+    const buffered = this.wire.bufferedBytes();
+    const verdict = outboundVerdict(buffered, bytes, ephemeral, this.deps.outbound);
+    if (verdict === 'drop') return;
+    if (verdict === 'slow-consumer') {
+      this.deps.onSlowConsumer?.({ transport: 'socketio', connectionId: this.actor.connectionId, userId: this.actor.principal.userId, bufferedBytes: buffered });
+      this.close();
+      this.wire.closeTransport();
+      return;
+    }
+    this.wire.emit(serverEventFor(push), ephemeral);
   }
 
   private async run(event: ClientEvent, payload: unknown): Promise<Ack> {
@@ -148,6 +174,7 @@ export class SocketIoConnection {
       topicFor.typing(roomCode),
       ...presenceOf.map((userId) => topicFor.presence(roomCode, userId)),
     ].filter((d) => !this.destinations.has(d));
+    this.limiter.checkSubscriptions(this.destinations.size, wanted.length);
     for (const destination of wanted) this.destinations.set(destination, roomCode);
     try {
       await Promise.all(wanted.map((destination) => this.deps.hub.add(destination, roomCode, this.subscriber)));
@@ -165,4 +192,10 @@ export class SocketIoConnection {
     if (error.code === 'INTERNAL') this.deps.logger.error({ err, connectionId: this.actor.connectionId }, 'socket.io event failed');
     return { ok: false, error };
   }
+}
+
+function requestKind(event: ClientEvent): RequestKind {
+  if (event === 'message:send') return 'send';
+  if (event === 'room:subscribe' || event === 'room:enter') return 'subscribe';
+  return 'other';
 }

@@ -5,8 +5,10 @@ import type { Logger } from '@sunsu/observability';
 import type { DeliveryHub } from '../delivery/hub.ts';
 import type { Membership } from '../domain/ports.ts';
 import type { SendMessageDeps } from '../domain/send-message.ts';
-import type { RoomEventHandler } from '../stomp/handlers.ts';
-import { SocketIoConnection } from './socketio-connection.ts';
+import type { RoomEventHandler } from '../domain/ports.ts';
+import type { InboundLimits } from '../limits/inbound.ts';
+import type { OutboundLimits, SlowConsumerListener } from '../delivery/outbound.ts';
+import { SocketIoConnection, type SocketIoWire } from './socketio-connection.ts';
 import { CLIENT_EVENTS, handshakeToken, isClientEvent, type Ack } from './socketio-protocol.ts';
 
 export interface SocketIoTransportDeps {
@@ -18,14 +20,17 @@ export interface SocketIoTransportDeps {
   logger: Logger;
   /** Largest event accepted; a bigger one closes that socket (engine.io's buffer limit). */
   maxPayloadBytes: number;
-  sendRatePerSecond: number;
-  sendBurst: number;
+  inbound: InboundLimits;
+  outbound: OutboundLimits;
+  onSlowConsumer?: SlowConsumerListener;
 }
 
 interface SocketData {
   principal: Principal;
 }
 type IoSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+
+const CLOSE_GRACE_MS = 2000;
 
 /** Room for Socket.IO's own packet framing around a payload of maxPayloadBytes. */
 const FRAMING_BYTES = 1024;
@@ -89,7 +94,17 @@ export class SocketIoTransport {
   }
 
   private onConnection(socket: IoSocket): void {
-    const connection = new SocketIoConnection(this.deps, socket.id, socket.data.principal, ({ event, payload }) => socket.emit(event, payload));
+    const wire: SocketIoWire = {
+      emit: ({ event, payload }, volatile) => void (volatile ? socket.volatile.emit(event, payload) : socket.emit(event, payload)),
+      bufferedBytes: () => engineBufferedBytes(socket),
+      closeTransport: () => {
+        const ws = (socket.conn as unknown as EngineInternals).transport?.socket;
+        socket.conn.close(true);
+        // A peer that stopped reading never completes the close handshake: cut it once it had its chance.
+        if (ws?.terminate) setTimeout(() => ws.terminate?.(), CLOSE_GRACE_MS).unref();
+      },
+    };
+    const connection = new SocketIoConnection(this.deps, socket.id, socket.data.principal, wire);
     this.connections.set(socket.id, connection);
     for (const event of CLIENT_EVENTS) {
       socket.on(event, (...args: unknown[]) => {
@@ -122,4 +137,25 @@ function rejection(code: string, message: string): ExtendedError {
   const err: ExtendedError = new Error(message);
   err.data = { code };
   return err;
+}
+
+/** The parts of engine.io that hold outgoing data (not in its public types). */
+interface EngineInternals {
+  writeBuffer?: { data?: unknown }[];
+  transport?: { socket?: { bufferedAmount?: number; terminate?: () => void } };
+}
+
+/**
+ * Bytes waiting for a Socket.IO client: packets engine.io holds while its transport is not writable (a
+ * polling client between polls, a WebSocket still flushing), plus what the WebSocket itself has buffered.
+ */
+export function engineBufferedBytes(socket: { conn: unknown }): number {
+  const conn = socket.conn as EngineInternals;
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    const data = packet.data;
+    if (typeof data === 'string') bytes += data.length;
+    else if (data instanceof Uint8Array) bytes += data.byteLength;
+  }
+  return bytes;
 }

@@ -4,6 +4,7 @@ import {
   AssignmentLostError,
   ProducerFencedError,
   type Consumer,
+  type ConsumerStatus,
   type IncomingBatch,
   type MessageBus,
   type OutgoingRecord,
@@ -87,9 +88,9 @@ export class PersistStage {
     await this.consumer.start();
   }
 
-  /** Ready once the stage's consumer joined its group. */
-  joined(): boolean {
-    return this.consumer?.hasJoined() ?? false;
+  /** Ready while the stage's consumer is running in its group (not before the join, not after a crash or stop). */
+  consumerStatus(): ConsumerStatus {
+    return this.consumer?.status() ?? { state: 'idle' };
   }
 
   async stop(): Promise<void> {
@@ -197,6 +198,8 @@ export class PersistStage {
     const endCommit = this.deps.metrics.persistCommitSeconds.startTimer();
     await producer.inTransaction(async (tx) => {
       if (saved.length > 0) await tx.send(this.outputTopic, saved);
+      // In the transaction: a failed attempt aborts its dead letters too, so read_committed readers (the DLT tool)
+      // see each once however many attempts the batch took.
       if (dead.length > 0) await tx.send(deadLetterTopic(this.inputTopic), dead);
       await tx.sendOffsets(this.groupId, [{ topic: batch.topic, partition: batch.partition, offset: next }]);
     });

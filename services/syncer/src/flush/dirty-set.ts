@@ -1,26 +1,13 @@
 import { redisKeys } from '@sunsu/contracts';
-import type { Redis } from '@sunsu/redis';
+import { defineScripts, execOrThrow, type Redis } from '@sunsu/redis';
 
 export type DirtyKind = 'room-meta' | 'last-read';
 
-/**
- * Moves up to N entries from the dirty set into the in-flight set and answers everything in flight (including
- * entries a crashed flush left behind). Taking an entry out of the dirty set *before* its value is read is what
- * closes the original's lost-update window: a change that lands during the flush marks the entry dirty again,
- * and the next run writes it.
- */
-const TAKE = `
-local taken = redis.call('SPOP', KEYS[1], ARGV[1])
-for _, m in ipairs(taken) do redis.call('SADD', KEYS[2], m) end
-return redis.call('SMEMBERS', KEYS[2])`;
-
-/** Puts entries back into the dirty set (retry later) and out of the in-flight set. */
-const RETURN = `
-for _, m in ipairs(ARGV) do
-  redis.call('SREM', KEYS[2], m)
-  redis.call('SADD', KEYS[1], m)
-end
-return #ARGV`;
+/** take: dirty → in flight, answers all in flight; giveBack: in flight → dirty. Both keys share the `{dirty}` slot. */
+const SCRIPTS = {
+  take: { file: new URL('./lua/take-dirty.lua', import.meta.url), keys: 2 },
+  giveBack: { file: new URL('./lua/return-dirty.lua', import.meta.url), keys: 2 },
+} as const;
 
 export interface Attempt {
   attempts: number;
@@ -34,9 +21,11 @@ export class DirtySet {
   private readonly dirty: string;
   private readonly inFlight: string;
   private readonly attemptsKey: string;
+  private readonly scripts;
 
   constructor(redis: Redis, kind: DirtyKind) {
     this.redis = redis;
+    this.scripts = defineScripts(redis, SCRIPTS);
     this.kind = kind;
     this.dirty = kind === 'room-meta' ? redisKeys.dirtyRoomMeta() : redisKeys.dirtyLastRead();
     this.inFlight = redisKeys.dirtyInFlight(kind);
@@ -44,19 +33,19 @@ export class DirtySet {
   }
 
   async take(max: number): Promise<string[]> {
-    return (await this.redis.eval(TAKE, 2, this.dirty, this.inFlight, String(max))) as string[];
+    return (await this.scripts.take([this.dirty, this.inFlight], [String(max)])) as string[];
   }
 
   /** Written (or nothing to write): forget the entry. */
   async done(entries: string[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.redis.multi().srem(this.inFlight, ...entries).hdel(this.attemptsKey, ...entries).exec();
+    await execOrThrow(this.redis.multi().srem(this.inFlight, ...entries).hdel(this.attemptsKey, ...entries));
   }
 
   /** Not written this time: back into the dirty set for a later run. */
   async giveBack(entries: string[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.redis.eval(RETURN, 2, this.dirty, this.inFlight, ...entries);
+    await this.scripts.giveBack([this.dirty, this.inFlight], entries);
   }
 
   async attempts(entries: string[]): Promise<Map<string, Attempt>> {

@@ -1,7 +1,7 @@
 import { redisKeys } from '@sunsu/contracts';
 import type { LastReadRow, RoomMetaRow } from '@sunsu/db';
 import type { Logger } from '@sunsu/observability';
-import type { Redis } from '@sunsu/redis';
+import { execOrThrow, type Redis } from '@sunsu/redis';
 import type { SyncerMetrics } from '../metrics.ts';
 import type { DirtyKind, DirtySet } from './dirty-set.ts';
 import { isUnavailable } from './pg-errors.ts';
@@ -162,10 +162,10 @@ function metaHandler(deps: FlushDeps): KindHandler<RoomMetaRow> {
     async read(codes) {
       const pipeline = deps.redis.pipeline();
       for (const code of codes) pipeline.hgetall(redisKeys.roomMeta(code));
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await execOrThrow(pipeline);
       const out: Read<RoomMetaRow> = new Map();
       codes.forEach((code, i) => {
-        const hash = (replies[i]?.[1] ?? {}) as Record<string, string>;
+        const hash = (replies[i] ?? {}) as Record<string, string>;
         const seq = Number(hash.lastSequenceId ?? 0);
         // Evicted, or a room without messages: there is nothing newer than what Postgres has.
         if (!(seq > 0)) return out.set(code, null);
@@ -188,11 +188,11 @@ function lastReadHandler(deps: FlushDeps): KindHandler<LastReadRow> {
         return { entry, code: entry.slice(0, at), userId: entry.slice(at + 1) };
       });
       for (const p of parsed) pipeline.hget(redisKeys.roomLastRead(p.code), p.userId);
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await execOrThrow(pipeline);
       const out: Read<LastReadRow> = new Map();
       parsed.forEach((p, i) => {
         if (!/^[1-9][0-9]{0,18}$/.test(p.userId) || p.code === '') return out.set(p.entry, new Error('malformed last-read entry'));
-        const value = replies[i]?.[1] as string | null | undefined;
+        const value = replies[i] as string | null | undefined;
         // Never write 0 for a value Redis lost: Postgres keeps the last one it had (the original regressed it).
         if (value === null || value === undefined) return out.set(p.entry, null);
         out.set(p.entry, { code: p.code, userId: p.userId, lastReadSequenceId: Number(value) });

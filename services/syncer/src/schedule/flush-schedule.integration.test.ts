@@ -1,5 +1,5 @@
 import { createLogger } from '@sunsu/observability';
-import { infra, uniqueName } from '@sunsu/testkit';
+import { infra, uniqueName, waitFor } from '@sunsu/testkit';
 import { startFlushSchedule, type FlushSchedule } from './flush-schedule.ts';
 
 /** Real BullMQ on real Redis (database 7), one unique queue per test, two "replicas" in one process. */
@@ -69,5 +69,15 @@ describe('flush schedule', () => {
     const before = runs;
     await new Promise((r) => setTimeout(r, 3500));
     expect(runs).toBeGreaterThan(before + 3);
+  });
+
+  it('reports a problem (readiness down) once its worker is closed', async () => {
+    const queueName = uniqueName('flush');
+    let runs = 0;
+    const schedule = await startFlushSchedule({ queueName, connection, intervalMs: 100, logger, run: async () => void runs++ });
+    await waitFor(() => runs >= 1, 10_000);
+    expect(schedule.problem()).toBeUndefined();
+    await schedule.close();
+    expect(schedule.problem()).toBe('flush worker closed');
   });
 });

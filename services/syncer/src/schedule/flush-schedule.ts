@@ -8,11 +8,20 @@ export interface FlushScheduleOptions {
   /** One flush run; throwing marks the job failed (the next scheduled run retries). */
   run(): Promise<unknown>;
   logger: Logger;
+  /** How long a worker error keeps `problem()` set when no run finishes meanwhile (default: 3 intervals, at least 10 s). */
+  errorHoldMs?: number;
+  now?: () => number;
 }
 
 export interface FlushSchedule {
   /** Ask for a run now (still serialized with every other run). */
   trigger(): Promise<void>;
+  /**
+   * Why this replica's worker cannot take flush runs now (readiness reports it), or undefined when it can: its
+   * loop ended or it was closed (for good), or it reported an error and has neither finished a run since nor
+   * gone `errorHoldMs` without another error.
+   */
+  problem(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -45,11 +54,31 @@ export async function startFlushSchedule(options: FlushScheduleOptions): Promise
   }, Math.max(options.intervalMs, 2000));
   watchdog.unref();
   const worker = new Worker(options.queueName, () => options.run(), { connection: options.connection, concurrency: 1 });
-  worker.on('failed', (job, err) => options.logger.warn({ job: job?.id, err: err.message }, 'flush run failed; the next run retries'));
-  worker.on('error', (err) => options.logger.warn({ err: err.message }, 'flush worker error'));
+  const now = options.now ?? Date.now;
+  const errorHoldMs = options.errorHoldMs ?? Math.max(3 * options.intervalMs, 10_000);
+  let lastError: { at: number; message: string } | undefined;
+  let closed = false;
+  // A finished run, failed or not, shows the worker's loop and its Redis connections work again.
+  const worked = () => (lastError = undefined);
+  worker.on('completed', worked);
+  worker.on('failed', (job, err) => {
+    worked();
+    options.logger.warn({ job: job?.id, err: err.message }, 'flush run failed; the next run retries');
+  });
+  worker.on('error', (err) => {
+    lastError = { at: now(), message: err.message };
+    options.logger.warn({ err: err.message }, 'flush worker error');
+  });
+  worker.on('closed', () => (closed = true));
   return {
     async trigger() {
       await queue.add('flush', {}, jobOptions);
+    },
+    problem() {
+      if (closed) return 'flush worker closed';
+      if (!worker.isRunning()) return 'flush worker stopped';
+      if (lastError && now() - lastError.at < errorHoldMs) return `flush worker error: ${lastError.message}`;
+      return undefined;
     },
     async close() {
       clearInterval(watchdog);
