@@ -9,6 +9,7 @@ import {
   startPlatform,
   tokenFor,
   waitFor,
+  waitForPipeline,
   type Platform,
   type RunningService,
   type TestStompClient,
@@ -61,7 +62,7 @@ describe('messaging pipeline (real servers, real processes)', () => {
     for (const client of [a, b]) {
       await waitFor(() => (client.received.get(topic)?.length ?? 0) >= 20, 20_000);
     }
-    await new Promise((r) => setTimeout(r, 500)); // nothing more may arrive
+    await waitForPipeline(); // everything accepted was persisted and fanned out: nothing more can arrive
     for (const client of [a, b]) {
       const got = client.received.get(topic) as { messageId: string; sequenceId: number; readBy: string[]; createdAt: string }[];
       expect(got.map((m) => m.messageId)).toEqual(sent);
@@ -83,7 +84,7 @@ describe('messaging pipeline (real servers, real processes)', () => {
     await a.sendMessage(room, 'sent twice', id);
     await a.sendMessage(room, 'sent twice', id);
     await waitFor(async () => (await historyAfter(serverA.url, coupleToken, room)).length === before + 1, 10_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitForPipeline();
     const history = await historyAfter(serverA.url, coupleToken, room);
     expect(history.filter((m) => m.messageId === id)).toHaveLength(1);
     const pushed = (a.received.get(`/topic/chat/rooms/${room}`) as { messageId: string }[]).filter((m) => m.messageId === id);

@@ -9,6 +9,7 @@ import {
   startPlatform,
   tokenFor,
   waitFor,
+  waitForPipeline,
   type Platform,
   type RunningService,
 } from '@sunsu/testkit';
@@ -62,7 +63,7 @@ describe('Redis FLUSHALL mid-stream', () => {
     await Promise.all([sendAll(a, 'a'), sendAll(b, 'b')]);
 
     await waitFor(async () => (await archive.messages.countDocuments({ chatRoomCode: room })) === TOTAL, 60_000, 250);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitForPipeline(); // a duplicate would be archived by now
     const docs = await archive.messages.find({ chatRoomCode: room }).lean();
     expect(docs).toHaveLength(TOTAL);
     const seqs = docs.map((d) => d.sequenceId);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { io, type Socket } from 'socket.io-client';
 import { StompDecoder, encodeFrame } from '@sunsu/stomp';
 import { api, connectStomp, historyAfter, randomUserId, startPlatform, tokenFor, waitFor, type Platform, type TestStompClient } from '@sunsu/testkit';
 
@@ -13,8 +14,14 @@ const RATE_PER_SENDER = 15;
 /** Traffic before the stuck readers join, so the heap has grown to its working size before the baseline. */
 const WARM_UP_MS = 6_000;
 const DURATION_MS = 15_000;
-/** A stuck reader holds the kernel's socket buffers (several MiB on loopback) before anything queues in-process. */
-const CUT_OFF_WITHIN_MS = 30_000;
+/**
+ * A stuck reader holds the kernel's socket buffers (several MiB on loopback) before anything queues in-process, so
+ * the time to the cut-off depends on its byte rate: the STOMP readers (eight copies of each message) must be cut
+ * off within this; the Socket.IO reader (one copy) before the stream ends.
+ */
+const CUT_OFF_WITHIN_MS = 15_000;
+/** Subscriptions of each stuck STOMP reader to the room. */
+const COPIES = 8;
 /** 1,000 three-byte characters: a 3 KB message, the largest the contract allows. */
 const CONTENT = '가'.repeat(990);
 /**
@@ -26,11 +33,15 @@ const RSS_GROWTH_BOUND_MIB = 96;
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-async function metric(url: string, name: string): Promise<number> {
+/** A counter's value per `transport` label. */
+async function metric(url: string, name: string): Promise<Record<'stomp' | 'socketio' | 'sockjs', number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) total += Number(line.split(' ').at(-1));
-  return total;
+  const out = { stomp: 0, socketio: 0, sockjs: 0 };
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${name}\\{transport="(stomp|socketio|sockjs)"[^}]*\\} (\\d+)`).exec(line);
+    if (m) out[m[1] as keyof typeof out] = Number(m[2]);
+  }
+  return out;
 }
 
 /**
@@ -47,11 +58,26 @@ async function stuckReader(url: string, token: string, room: string): Promise<We
     }),
   );
   ws.send(encodeFrame({ command: 'CONNECT', headers: { 'accept-version': '1.2', Authorization: `Bearer ${token}`, 'heart-beat': '0,0' } }));
-  ws.send(encodeFrame({ command: 'SUBSCRIBE', headers: { id: 's1', destination: `/topic/chat/rooms/${room}`, receipt: 'r1' } }));
+  // Every subscription gets its own copy of each message: eight of them make the reader's backlog grow eight
+  // times as fast (an amplification a hostile client can use too, bounded by the subscription cap).
+  for (let k = 1; k <= COPIES; k++) {
+    ws.send(encodeFrame({ command: 'SUBSCRIBE', headers: { id: `s${k}`, destination: `/topic/chat/rooms/${room}`, ...(k === COPIES ? { receipt: 'r' } : {}) } }));
+  }
   await receipt;
   // Stop reading: nothing more is taken off the socket.
   if (process.env.SLOW_TEST_READERS_READ !== '1') (ws as unknown as { _socket: { pause(): void } })._socket.pause();
   return ws;
+}
+
+/** The same over Socket.IO (WebSocket transport): the room is subscribed, then the socket is no longer read. */
+async function stuckSocketIoReader(url: string, token: string, room: string): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+  const ack = (await socket.timeout(10_000).emitWithAck('room:subscribe', { roomCode: room })) as { ok: boolean };
+  if (!ack.ok) throw new Error(`room:subscribe refused: ${JSON.stringify(ack)}`);
+  const engine = socket.io.engine as unknown as { transport: { ws?: { _socket?: { pause(): void } } } };
+  if (process.env.SLOW_TEST_READERS_READ !== '1') engine.transport.ws!._socket!.pause();
+  return socket;
 }
 
 /**
@@ -63,6 +89,7 @@ describe('slow consumers (real servers, real processes)', () => {
   let platform: Platform;
   const clients: TestStompClient[] = [];
   const stuck: WebSocket[] = [];
+  const stuckSocketIo: Socket[] = [];
 
   beforeAll(async () => {
     platform = await startPlatform('it-slow', process.env.SLOW_TEST_BUDGET ? { chatEnv: { CHAT_OUTBOUND_MAX_BYTES: process.env.SLOW_TEST_BUDGET } } : {});
@@ -70,6 +97,7 @@ describe('slow consumers (real servers, real processes)', () => {
 
   afterAll(async () => {
     for (const ws of stuck) ws.terminate();
+    for (const socket of stuckSocketIo) socket.disconnect();
     await Promise.allSettled(clients.map((c) => c.close()));
     await platform?.stop();
   });
@@ -111,19 +139,29 @@ describe('slow consumers (real servers, real processes)', () => {
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(pid))), 250);
     await stream(WARM_UP_MS);
     const rssBefore = rssPeak;
-    for (const user of readers) stuck.push(await stuckReader(url, tokens.get(user)!, room));
+    // One of the stuck readers uses Socket.IO, the others raw WebSocket STOMP.
+    for (const [k, user] of readers.entries()) {
+      if (k === 0) stuckSocketIo.push(await stuckSocketIoReader(url, tokens.get(user)!, room));
+      else stuck.push(await stuckReader(url, tokens.get(user)!, room));
+    }
     const slowBefore = await metric(url, 'chat_slow_consumer_disconnects_total');
 
     const started = Date.now();
     let cutOffAt: number | undefined;
+    let stompCutOffAt: number | undefined;
+    let streamDone = false;
     const watcher = (async () => {
-      while (Date.now() - started < DURATION_MS + 30_000 && cutOffAt === undefined) {
-        if ((await metric(url, 'chat_slow_consumer_disconnects_total')) - slowBefore >= STUCK_READERS) cutOffAt = Date.now();
+      while (cutOffAt === undefined && !(streamDone && Date.now() - started > 120_000)) {
+        const now = Date.now();
+        const { stomp, socketio } = await metric(url, 'chat_slow_consumer_disconnects_total');
+        if (stompCutOffAt === undefined && stomp - slowBefore.stomp >= stuck.length) stompCutOffAt = now;
+        if (stomp - slowBefore.stomp >= stuck.length && socketio - slowBefore.socketio >= stuckSocketIo.length) cutOffAt = now;
         else await new Promise((r) => setTimeout(r, 200));
       }
     })();
     await stream(DURATION_MS);
     const streamMs = Date.now() - started;
+    streamDone = true;
     const total = sent;
     await watcher;
     // Every healthy participant receives every message, once and in order.
@@ -132,11 +170,13 @@ describe('slow consumers (real servers, real processes)', () => {
     const growth = rssPeak - rssBefore;
     console.log(
       `slow consumers: ${total} messages in all, the stuck readers' part streamed in ${streamMs} ms; ` +
-        `${STUCK_READERS} stuck readers cut off after ${cutOffAt === undefined ? 'never' : `${cutOffAt - started} ms`}; ` +
+        `stuck STOMP readers cut off after ${stompCutOffAt === undefined ? 'never' : `${stompCutOffAt - started} ms`}, all ${STUCK_READERS} after ${cutOffAt === undefined ? 'never' : `${cutOffAt - started} ms`}; ` +
         `chat-server RSS peak ${rssBefore.toFixed(0)} MiB during the warm-up → ${rssPeak.toFixed(0)} MiB (+${growth.toFixed(0)})`,
     );
+    expect(stompCutOffAt).toBeDefined();
+    expect(stompCutOffAt! - started).toBeLessThan(CUT_OFF_WITHIN_MS);
     expect(cutOffAt).toBeDefined();
-    expect(cutOffAt! - started).toBeLessThan(CUT_OFF_WITHIN_MS);
+    expect(cutOffAt! - started).toBeLessThan(streamMs);
     expect(growth).toBeLessThan(RSS_GROWTH_BOUND_MIB);
     for (const client of clients) {
       const sequences = (client.received.get(topic) as { sequenceId: number }[]).map((m) => m.sequenceId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { api, connectSockJs, connectStomp, randomUserId, startPlatform, tokenFor, waitFor, type Platform, type RunningService } from '@sunsu/testkit';
+import { api, connectSockJs, connectStomp, randomUserId, startPlatform, tokenFor, waitFor, waitForPipeline, type Platform, type RunningService } from '@sunsu/testkit';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -76,7 +76,7 @@ describe('raw WebSocket, SockJS and Socket.IO users in one room', () => {
 
     const inboxes = [() => (raw.received.get(topic) ?? []) as Pushed[], () => (sock.received.get(topic) ?? []) as Pushed[], () => sioReceived];
     for (const inbox of inboxes) await waitFor(() => inbox().length >= 5, 20_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForPipeline(); // nothing more can arrive
     for (const inbox of inboxes) {
       const got = inbox();
       expect(got.map((m) => m.messageId)).toEqual(sent);
