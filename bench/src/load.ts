@@ -4,14 +4,15 @@
  *   node bench/src/load.ts --sweep 500,1000,2000,3000,5000,7500 --duration 15
  *   node bench/src/load.ts --idle 15000
  * Connections are raw WebSocket STOMP in 1:1 rooms; both sides of every room send. Prints delivered msg/s,
- * send→receive latency percentiles, lost and duplicated counts, the RSS of every process, Kafka's own
+ * send→receive latency percentiles, lost and duplicated counts, the CPU (per cent of a core and milliseconds per
+ * delivered message) and RSS of every process, Kafka's own
  * end-to-end latency floor for the same payload, and the conditions of the run.
  */
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createDirectRoom, randomUserId, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
-import { kafkaFloor, machine, percentile, processRss, rssOfPidFile } from './platform.ts';
+import { cpuReport, kafkaFloor, machine, percentile, processCpuSeconds, processRss, rssOfPidFile } from './platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -200,12 +201,16 @@ async function load() {
   if (floor) console.log(`kafka floor (EndToEndLatency, ${payload} B, acks=all): avg ${floor.avg} ms, p50 ${floor.p50} ms, p99 ${floor.p99} ms`);
   let best: StepResult | undefined;
   for (const rate of rates) {
+    const cpuBefore = processCpuSeconds();
+    const stepStarted = performance.now();
     const r = await runStep(pairs, rate, seconds, payload);
+    const cpu = cpuReport(cpuBefore, processCpuSeconds(), (performance.now() - stepStarted) / 1000, r.delivered);
     const ratio = floor && floor.p99 > 0 ? ` (p99 = ${(r.p99 / floor.p99).toFixed(1)}× kafka floor)` : '';
     console.log(
       `rate ${r.rate}/s for ${r.seconds}s: sent ${r.sent}, acked ${r.acked}, rejected ${r.failed}, delivered ${r.delivered} (${r.deliveredPerSecond} msg/s), ` +
         `lost ${r.lost}, duplicated ${r.duplicated}, latency p50 ${r.p50} ms p95 ${r.p95} ms p99 ${r.p99} ms max ${r.max} ms${ratio}`,
     );
+    console.log(`cpu (of one core, over the step and its drain; ms per delivered message): ${cpu}`);
     console.log(`rss MiB: ${JSON.stringify(processRss())}`);
     const good = r.lost === 0 && r.failed === 0 && r.duplicated === 0 && r.p99 < 250;
     if (good) best = r;

@@ -59,3 +59,43 @@ export function kafkaFloor(broker: string, payloadBytes: number, messages = 5000
     return undefined;
   }
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function pidFiles(): [string, string][] {
+  try {
+    return readdirSync(`${ROOT}.run/pids`)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => [f.replace(/\.pid$/, ''), readFileSync(`${ROOT}.run/pids/${f}`, 'utf8').trim()]);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds (user + system) used so far by every process with a pid file under .run/pids. */
+export function processCpuSeconds(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of pidFiles()) {
+    try {
+      // Fields after the command name (which may contain spaces): utime is the 14th field, stime the 15th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      /* process gone */
+    }
+  }
+  return out;
+}
+
+/** Per process: CPU % of one core over the interval and CPU milliseconds per delivered message. */
+export function cpuReport(before: Record<string, number>, after: Record<string, number>, seconds: number, delivered: number): string {
+  const rows = Object.keys(after)
+    .filter((name) => before[name] !== undefined)
+    .map((name) => ({ name, cpu: after[name]! - before[name]! }))
+    .sort((a, b) => b.cpu - a.cpu);
+  const total = rows.reduce((sum, r) => sum + r.cpu, 0);
+  const line = (name: string, cpu: number) => `${name} ${((cpu / seconds) * 100).toFixed(0)}% (${delivered > 0 ? ((cpu * 1000) / delivered).toFixed(3) : 'n/a'} ms/msg)`;
+  return [line('all', total), ...rows.map((r) => line(r.name, r.cpu))].join(', ');
+}

@@ -15,7 +15,7 @@ import { redisKeys } from '@sunsu/contracts';
 import { createRedis } from '@sunsu/redis';
 import { createDirectRoom, infra, randomUserId, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
-import { machine, processRss } from './platform.ts';
+import { cpuReport, machine, processCpuSeconds, processRss } from './platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       };
     }
   }
+  const cpuBefore = processCpuSeconds();
   const started = Date.now();
   const endAt = started + durationS * 1000;
   let turn = 0;
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     let routes = 0;
     let presence = 0;
     const pipeline = redis.pipeline();
-    for (const p of pairs) pipeline.zcard(redisKeys.roomRoutes(p.room)).hlen(redisKeys.roomPresence(p.room));
+    for (const p of pairs) pipeline.zcard(redisKeys.roomRoutes(p.room)).zcard(redisKeys.roomPresence(p.room));
     const results = (await pipeline.exec()) ?? [];
     results.forEach(([, v], i) => (i % 2 === 0 ? (routes += Number(v)) : (presence += Number(v))));
     const s = { t: Math.round((Date.now() - started) / 1000), rss: processRss(), sizes: { ...(await metrics()), redis_routes: routes, redis_presence: presence } };
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 10_000));
   await sample();
   const lost = [...expected.values()].reduce((a, b) => a + b, 0);
+  const cpu = cpuReport(cpuBefore, processCpuSeconds(), (Date.now() - started) / 1000, sent * 2 - lost);
 
   const names = Object.keys(samples.at(-1)!.rss);
   const afterWarmUp = samples.filter((s) => s.t >= 60 && s.t <= durationS);
@@ -164,7 +166,8 @@ async function main(): Promise<void> {
     const last = mean(afterWarmUp.slice(-third), n);
     console.log(`- ${n}: ${first.toFixed(1)} → ${last.toFixed(1)} (${last >= first ? '+' : ''}${(last - first).toFixed(1)})`);
   }
-  console.log(`\nsteady traffic: ${sent} sent, ${sendFailures} refused, ${lost} deliveries missing, ${duplicated} duplicated; ${churned} connections churned`);
+  console.log(`\ncpu (of one core over the whole run; ms per delivered message): ${cpu}`);
+  console.log(`steady traffic: ${sent} sent, ${sendFailures} refused, ${lost} deliveries missing, ${duplicated} duplicated; ${churned} connections churned`);
   for (const p of pairs) {
     p.a.close();
     p.b.close();

@@ -17,7 +17,7 @@ export const redisKeys = {
   roomMeta: (code: string) => `${room(code)}:meta`,
   /** HASH userId -> last-read sequence (monotonic). */
   roomLastRead: (code: string) => `${room(code)}:last-read`,
-  /** HASH connectionId -> "userId|serverId" for presence, one entry per connection, with per-entry expiry. */
+  /** ZSET member "userId|connectionId|serverId" -> expiry (ms) for presence: one entry per connection. */
   roomPresence: (code: string) => `${room(code)}:presence`,
   /** ZSET room code -> when its earliest presence entry expires: what the presence sweeper visits. */
   presenceDue: () => 'chat:presence:due',
