@@ -21,7 +21,8 @@ type Offsets = Map<number, bigint>;
 const offsets = (list: TopicPartitionOffset[]): Offsets => new Map(list.map((o) => [o.partition, BigInt(o.offset)]));
 /** A group's committed offsets are -1 where it never committed: count from `start` there. */
 const atLeast = (committed: Offsets, start: Offsets): Offsets => new Map([...start].map(([p, s]) => [p, (committed.get(p) ?? -1n) > s ? committed.get(p)! : s]));
-const reached = (committed: Offsets, end: Offsets) => [...end].every(([p, e]) => (committed.get(p) ?? -1n) >= e);
+/** An empty partition (end 0) is reached even though the group never committed on it (-1). */
+const reached = (committed: Offsets, end: Offsets) => [...end].every(([p, e]) => e === 0n || (committed.get(p) ?? -1n) >= e);
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

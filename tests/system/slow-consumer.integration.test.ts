@@ -83,7 +83,7 @@ async function stuckSocketIoReader(url: string, token: string, room: string): Pr
 /**
  * Slow consumers against the real services (chat-server, dispatcher, Kafka, Redis, FerretDB): five readers stop
  * reading a busy room. Each is disconnected once its outbound budget (1 MiB by default) is used up, chat-server's
- * memory stays bounded, and every healthy participant receives every message.
+ * memory stays bounded, and every healthy participant receives every message exactly once.
  */
 describe('slow consumers (real servers, real processes)', () => {
   let platform: Platform;
@@ -164,7 +164,7 @@ describe('slow consumers (real servers, real processes)', () => {
     streamDone = true;
     const total = sent;
     await watcher;
-    // Every healthy participant receives every message, once and in order.
+    // Every healthy participant receives every message.
     await waitFor(() => clients.every((c) => (c.received.get(topic)?.length ?? 0) >= total), 60_000, 200);
     clearInterval(sampler);
     const growth = rssPeak - rssBefore;
@@ -179,8 +179,10 @@ describe('slow consumers (real servers, real processes)', () => {
     expect(cutOffAt! - started).toBeLessThan(streamMs);
     expect(growth).toBeLessThan(RSS_GROWTH_BOUND_MIB);
     for (const client of clients) {
+      // Pushes follow Kafka's order, which for concurrent senders can differ from sequence order by a few (clients
+      // order by sequence): every sequence exactly once is the guarantee.
       const sequences = (client.received.get(topic) as { sequenceId: number }[]).map((m) => m.sequenceId);
-      expect(sequences).toEqual(Array.from({ length: total }, (_, k) => k + 1));
+      expect([...sequences].sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, k) => k + 1));
       expect(client.errors).toEqual([]);
     }
     // A reader that was cut off reconnects and catches up: history holds everything.
