@@ -63,4 +63,17 @@ describe('WorkQueue', () => {
     await tick(20);
     expect(calls).toBe(3);
   });
+
+  it('keeps the earliest pending retry: a long backoff asked for first does not swallow a sooner look', async () => {
+    const runs: number[] = [];
+    const started = Date.now();
+    const q = new WorkQueue({ worker: async () => void runs.push(Date.now() - started) });
+    q.addAfter('k', 60_000); // e.g. a failure backoff
+    q.addAfter('k', 20); // then a status poll that is due much sooner
+    q.addAfter('k', 30_000); // a later request changes nothing
+    await tick(120);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toBeLessThan(100);
+    await q.shutdown();
+  });
 });

@@ -23,7 +23,7 @@ export class WorkQueue {
   readonly #queued = new Set<string>();
   readonly #active = new Set<string>();
   readonly #dirty = new Set<string>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   readonly #failures = new Map<string, number>();
   readonly #idleWaiters: (() => void)[] = [];
   #running = 0;
@@ -47,13 +47,19 @@ export class WorkQueue {
     this.#pump();
   }
 
-  /** Add later; an earlier pending timer for the key wins (the sooner look covers the later one). */
+  /**
+   * Add later. One timer per key, and the earliest wins: the sooner look covers the later one, and a later request
+   * (a 60 s failure backoff) must not swallow a sooner one (a 0.5 s status poll) that was asked for after it.
+   */
   addAfter(key: string, ms: number): void {
     if (this.#stopped) return;
-    if (this.#timers.has(key)) return;
-    const t = setTimeout(() => { this.#timers.delete(key); this.add(key); }, ms);
-    t.unref();
-    this.#timers.set(key, t);
+    const dueAt = Date.now() + ms;
+    const pending = this.#timers.get(key);
+    if (pending && pending.dueAt <= dueAt) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => { this.#timers.delete(key); this.add(key); }, ms);
+    timer.unref();
+    this.#timers.set(key, { timer, dueAt });
   }
 
   /** Forget a key's failure history (e.g. its object was deleted). */
@@ -64,7 +70,7 @@ export class WorkQueue {
   /** Stop taking work; resolves when the running workers finish (bounded by the caller). */
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#queue.length = 0;
     this.#queued.clear();
