@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { encodeFrame } from '@sunsu/stomp';
 import { redisKeys } from '@sunsu/contracts';
 import { createRedis } from '@sunsu/redis';
-import { createDirectRoom, infra, randomUserId, tokenFor } from '@sunsu/testkit';
+import { createDirectRoom, infra, metricBy, metricTotal, randomUserId, scrapeMetrics, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
 import { cpuReport, machine, processCpuSeconds, processRss } from './platform.ts';
 
@@ -42,15 +42,11 @@ interface Pair {
   b: BenchConnection;
 }
 
+/** chat-server's registration sizes, connections per transport (`conn_<transport>`) and slow-consumer cuts. */
 async function metrics(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const line of (await (await fetch(`${url}/metrics`)).text()).split('\n')) {
-    const m = /^(chat_local_registrations|chat_connections)\{(?:kind|transport)="([a-z_]+)"[^}]*\} (\d+)/.exec(line);
-    if (m) out[m[1] === 'chat_connections' ? `conn_${m[2]}` : m[2]!] = Number(m[3]);
-    const slow = /^chat_slow_consumer_disconnects_total\{[^}]*\} (\d+)/.exec(line);
-    if (slow) out.slow = (out.slow ?? 0) + Number(slow[1]);
-  }
-  return out;
+  const samples = await scrapeMetrics(url);
+  const connections = Object.entries(metricBy(samples, 'chat_connections', 'transport')).map(([k, v]) => [`conn_${k}`, v]);
+  return { ...metricBy(samples, 'chat_local_registrations', 'kind'), ...Object.fromEntries(connections), slow: metricTotal(samples, 'chat_slow_consumer_disconnects_total') };
 }
 
 async function main(): Promise<void> {

@@ -3,20 +3,20 @@ import { io } from 'socket.io-client';
 import { encodeFrame } from '@sunsu/stomp';
 import { redisKeys } from '@sunsu/contracts';
 import { createRedis, type Redis } from '@sunsu/redis';
-import { createDirectRoom, infra, randomUserId, startPlatform, tokenFor, waitFor, type Platform } from '@sunsu/testkit';
+import { createDirectRoom, infra, metricBy, scrapeMetrics, randomUserId, startPlatform, tokenFor, waitFor, type Platform } from '@sunsu/testkit';
 
 const ROOMS = 20;
 const STOMP_CONNECTIONS = 2000;
 const SOCKETIO_CONNECTIONS = 600;
 const CONCURRENCY = 40;
 
+/** Local registrations by kind and open connections by transport, as `metric:label`. */
 async function scrape(url: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const line of (await (await fetch(`${url}/metrics`)).text()).split('\n')) {
-    const m = /^(chat_local_registrations|chat_connections)\{(?:kind|transport)="([a-z_]+)"[^}]*\} (\d+)/.exec(line);
-    if (m) out.set(`${m[1]}:${m[2]}`, Number(m[3]));
-  }
-  return out;
+  const samples = await scrapeMetrics(url);
+  return new Map([
+    ...Object.entries(metricBy(samples, 'chat_local_registrations', 'kind')).map(([k, v]) => [`chat_local_registrations:${k}`, v] as const),
+    ...Object.entries(metricBy(samples, 'chat_connections', 'transport')).map(([k, v]) => [`chat_connections:${k}`, v] as const),
+  ]);
 }
 
 /** Run `task` for 0..count-1 with at most `limit` in flight. */

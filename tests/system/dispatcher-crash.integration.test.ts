@@ -6,8 +6,10 @@ import {
   createDirectRoom,
   FAST_SEND_LIMITS,
   infra,
+  metricTotal,
   randomUserId,
   ResilientRoomClient,
+  scrapeMetrics,
   startService,
   tokenFor,
   waitFor,
@@ -23,13 +25,6 @@ const offsets = (list: TopicPartitionOffset[]): Offsets => new Map(list.map((o) 
 const atLeast = (committed: Offsets, start: Offsets): Offsets => new Map([...start].map(([p, s]) => [p, (committed.get(p) ?? -1n) > s ? committed.get(p)! : s]));
 /** An empty partition (end 0) is reached even though the group never committed on it (-1). */
 const reached = (committed: Offsets, end: Offsets) => [...end].every(([p, e]) => e === 0n || (committed.get(p) ?? -1n) >= e);
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.split(' ').at(-1));
-  return total;
-}
 
 /** What the killed dispatcher had done, seen while it was frozen. */
 interface KillSnapshot {
@@ -169,7 +164,7 @@ describe('dispatcher crash mid-batch (kill -9)', () => {
     const committedAtKill = roomRecords.filter((r) => BigInt(r.offset) < killedAt.committed.get(r.partition)!).length;
     const inFlight = killedAt.archived - committedAtKill;
     expect(inFlight).toBeGreaterThanOrEqual(1);
-    expect(await metric(dispatcher.url, 'dispatcher_messages_already_archived_total')).toBeGreaterThanOrEqual(inFlight);
+    expect(metricTotal(await scrapeMetrics(dispatcher.url), 'dispatcher_messages_already_archived_total')).toBeGreaterThanOrEqual(inFlight);
     // Saved events of that batch the killed dispatcher had already sent sit in an aborted transaction (shown, not
     // asserted: the kill may also have come before its transaction sent anything).
     const uncommitted = await bus.readRange({ topic: TOPICS.chatMessageSaved, readCommitted: false, from: savedStart });

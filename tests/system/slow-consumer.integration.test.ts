@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { io, type Socket } from 'socket.io-client';
 import { StompDecoder, encodeFrame } from '@sunsu/stomp';
-import { api, connectStomp, historyAfter, randomUserId, startPlatform, tokenFor, waitFor, type Platform, type TestStompClient } from '@sunsu/testkit';
+import { api, connectStomp, metricBy, scrapeMetrics, historyAfter, randomUserId, startPlatform, tokenFor, waitFor, type Platform, type TestStompClient } from '@sunsu/testkit';
 
 /** Knobs for measuring the baseline by hand (e.g. SLOW_TEST_READERS=0, SLOW_TEST_READERS_READ=1 for
  * readers that keep reading, or SLOW_TEST_BUDGET=1073741824 for no budget). */
@@ -33,15 +33,10 @@ const RSS_GROWTH_BOUND_MIB = 96;
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-/** A counter's value per `transport` label. */
-async function metric(url: string, name: string): Promise<Record<'stomp' | 'socketio' | 'sockjs', number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = { stomp: 0, socketio: 0, sockjs: 0 };
-  for (const line of text.split('\n')) {
-    const m = new RegExp(`^${name}\\{transport="(stomp|socketio|sockjs)"[^}]*\\} (\\d+)`).exec(line);
-    if (m) out[m[1] as keyof typeof out] = Number(m[2]);
-  }
-  return out;
+/** Slow-consumer disconnects so far, per transport. */
+async function slowConsumers(url: string): Promise<{ stomp: number; socketio: number }> {
+  const by = metricBy(await scrapeMetrics(url), 'chat_slow_consumer_disconnects_total', 'transport');
+  return { stomp: by.stomp ?? 0, socketio: by.socketio ?? 0 };
 }
 
 /**
@@ -144,7 +139,7 @@ describe('slow consumers (real servers, real processes)', () => {
       if (k === 0) stuckSocketIo.push(await stuckSocketIoReader(url, tokens.get(user)!, room));
       else stuck.push(await stuckReader(url, tokens.get(user)!, room));
     }
-    const slowBefore = await metric(url, 'chat_slow_consumer_disconnects_total');
+    const slowBefore = await slowConsumers(url);
 
     const started = Date.now();
     let cutOffAt: number | undefined;
@@ -153,7 +148,7 @@ describe('slow consumers (real servers, real processes)', () => {
     const watcher = (async () => {
       while (cutOffAt === undefined && !(streamDone && Date.now() - started > 120_000)) {
         const now = Date.now();
-        const { stomp, socketio } = await metric(url, 'chat_slow_consumer_disconnects_total');
+        const { stomp, socketio } = await slowConsumers(url);
         if (stompCutOffAt === undefined && stomp - slowBefore.stomp >= stuck.length) stompCutOffAt = now;
         if (stomp - slowBefore.stomp >= stuck.length && socketio - slowBefore.socketio >= stuckSocketIo.length) cutOffAt = now;
         else await new Promise((r) => setTimeout(r, 200));

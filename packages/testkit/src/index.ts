@@ -31,3 +31,4 @@ export * from './room-client.ts';
 export * from './sockjs-client.ts';
 export * from './rng.ts';
 export * from './pipeline.ts';
+export * from './metrics.ts';

@@ -18,6 +18,9 @@ export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = {
   ephemeralBufferedBytes: 16 * 1024,
 };
 
+/** A peer that does not finish a close handshake (stuck, half-open) is cut off after this, on every transport. */
+export const CLOSE_GRACE_MS = 2000;
+
 export type OutboundVerdict = 'write' | 'drop' | 'slow-consumer';
 
 /** Typing and presence describe the present moment: stale ones are worthless, so they are never queued. */

@@ -3,10 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChatError } from '../domain/errors.ts';
 import { StompSession, type SessionHandlers, type SessionOptions } from '../stomp/session.ts';
+import { CLOSE_GRACE_MS } from '../delivery/outbound.ts';
 
 const SUBPROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
-/** A peer that does not finish the close handshake (stuck, half-open) is cut off after this. */
-const CLOSE_GRACE_MS = 2000;
 
 export interface RawWebSocketOptions {
   /**

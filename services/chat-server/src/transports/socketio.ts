@@ -7,7 +7,7 @@ import type { Membership } from '../domain/ports.ts';
 import type { SendMessageDeps } from '../domain/send-message.ts';
 import type { RoomEventHandler } from '../domain/ports.ts';
 import type { InboundLimits } from '../limits/inbound.ts';
-import type { OutboundLimits, SlowConsumerListener } from '../delivery/outbound.ts';
+import { CLOSE_GRACE_MS, type OutboundLimits, type SlowConsumerListener } from '../delivery/outbound.ts';
 import { SocketIoConnection, type SocketIoWire } from './socketio-connection.ts';
 import { CLIENT_EVENTS, handshakeToken, isClientEvent, type Ack } from './socketio-protocol.ts';
 
@@ -29,8 +29,6 @@ interface SocketData {
   principal: Principal;
 }
 type IoSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
-
-const CLOSE_GRACE_MS = 2000;
 
 /** Room for Socket.IO's own packet framing around a payload of maxPayloadBytes. */
 const FRAMING_BYTES = 1024;

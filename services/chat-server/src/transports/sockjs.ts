@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import sockjs from 'sockjs';
 import { ChatError } from '../domain/errors.ts';
 import { StompSession, type SessionHandlers, type SessionOptions } from '../stomp/session.ts';
+import { CLOSE_GRACE_MS } from '../delivery/outbound.ts';
 
 /**
  * SockJS endpoint `/ws` with STOMP inside, so the original frontend (`@stomp/stompjs` + `sockjs-client`)
@@ -11,8 +12,6 @@ import { StompSession, type SessionHandlers, type SessionOptions } from '../stom
  * SockJS either, so the token may come in STOMP CONNECT (`Authorization`/`passcode`) or as `access_token` in the
  * endpoint URL.
  */
-const CLOSE_GRACE_MS = 2000;
-
 export class SockJsTransport {
   readonly sessions = new Set<StompSession>();
   private readonly server: sockjs.Server;
