@@ -12,7 +12,10 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { createDirectRoom, randomUserId, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
-import { cpuReport, kafkaFloor, machine, percentile, processCpuSeconds, processRss, rssOfPidFile } from './platform.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { kafkaRequestCounts, formatPerMessage, perMessage, redisCommandCounts } from './counters.ts';
+import { ROOT, cpuRows, formatCpu, kafkaFloor, machine, percentile, processCpuSeconds, processRss, rssOfPidFile, type CpuRow } from './platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +28,11 @@ const { values: args } = parseArgs({
     idle: { type: 'string' },
     broker: { type: 'string', default: process.env.CHAT_KAFKA_BROKERS?.split(',')[0] ?? '127.0.0.1:19092' },
     'no-floor': { type: 'boolean', default: false },
+    /** Skip the broker's request counts (each read starts a JVM for JmxTool, ~2 s). */
+    'no-counters': { type: 'boolean', default: false },
+    redis: { type: 'string', default: process.env.CHAT_REDIS_URL ?? 'redis://127.0.0.1:16379' },
+    /** Where the JSON report goes (default bench/results/). */
+    out: { type: 'string', default: `${ROOT}bench/results` },
   },
 });
 const urls = args.url!.split(',');
@@ -172,8 +180,29 @@ async function runStep(pairs: Pair[], rate: number, seconds: number, payload: nu
   };
 }
 
-function printConditions(extra: Record<string, unknown>) {
-  console.log(`conditions: ${JSON.stringify({ machine: machine(), chatServers: urls, ...extra, at: new Date().toISOString() })}`);
+function commit(): string {
+  try {
+    const sha = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha}+uncommitted` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printConditions(extra: Record<string, unknown>): Record<string, unknown> {
+  const conditions = { machine: machine(), commit: commit(), chatServers: urls, ...extra, at: new Date().toISOString() };
+  console.log(`conditions: ${JSON.stringify(conditions)}`);
+  return conditions;
+}
+
+/** The report as JSON under bench/results/ (one file per run), next to what was printed. */
+function writeReport(report: Record<string, unknown> & { conditions: Record<string, unknown> }) {
+  mkdirSync(args.out!, { recursive: true });
+  const at = String(report.conditions.at).replace(/[:.]/g, '-');
+  const file = `${args.out}/${at}-${String(report.conditions.mode)}.json`;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`report: ${file}`);
 }
 
 async function idle(count: number) {
@@ -181,9 +210,12 @@ async function idle(count: number) {
   const pairs = await setUp(count / 2);
   await new Promise((r) => setTimeout(r, 5000));
   const after = rssOfPidFile('chat-server-1');
-  printConditions({ mode: 'idle', connections: count, subscriptionsPerConnection: 1 });
-  console.log(`idle connections: ${count}, chat-server-1 RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB, ${((after - before) / count / 1024).toFixed(2)} KiB per connection`);
-  console.log(`rss MiB: ${JSON.stringify(processRss())}`);
+  const conditions = printConditions({ mode: 'idle', connections: count, subscriptionsPerConnection: 1 });
+  const perConnectionKiB = Math.round(((after - before) / count / 1024) * 100) / 100;
+  console.log(`idle connections: ${count}, chat-server-1 RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB, ${perConnectionKiB.toFixed(2)} KiB per connection`);
+  const rss = processRss();
+  console.log(`rss MiB: ${JSON.stringify(rss)}`);
+  writeReport({ conditions, idle: { connections: count, rssBeforeBytes: before, rssAfterBytes: after, perConnectionKiB }, rssMiB: rss });
   for (const p of pairs) {
     p.a.close();
     p.b.close();
@@ -197,26 +229,37 @@ async function load() {
   const floor = args['no-floor'] ? undefined : kafkaFloor(args.broker!, payload);
   const pairs = await setUp(Math.floor(connections / 2));
   const rates = args.sweep ? args.sweep.split(',').map(Number) : [Number(args.rate)];
-  printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true });
+  const conditions = printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true });
   if (floor) console.log(`kafka floor (EndToEndLatency, ${payload} B, acks=all): avg ${floor.avg} ms, p50 ${floor.p50} ms, p99 ${floor.p99} ms`);
   let best: StepResult | undefined;
+  const steps: (StepResult & { cpu: CpuRow[]; rssMiB: Record<string, number>; kafkaRequests?: ReturnType<typeof perMessage>; redisCommands?: ReturnType<typeof perMessage> })[] = [];
   for (const rate of rates) {
+    const kafkaBefore = args['no-counters'] ? undefined : kafkaRequestCounts();
+    const redisBefore = await redisCommandCounts(args.redis!);
     const cpuBefore = processCpuSeconds();
     const stepStarted = performance.now();
     const r = await runStep(pairs, rate, seconds, payload);
-    const cpu = cpuReport(cpuBefore, processCpuSeconds(), (performance.now() - stepStarted) / 1000, r.delivered);
+    const cpu = cpuRows(cpuBefore, processCpuSeconds(), (performance.now() - stepStarted) / 1000, r.delivered);
+    const redisCommands = perMessage(redisBefore, await redisCommandCounts(args.redis!), r.delivered);
+    const kafkaRequests = args['no-counters'] ? undefined : perMessage(kafkaBefore, kafkaRequestCounts(), r.delivered);
     const ratio = floor && floor.p99 > 0 ? ` (p99 = ${(r.p99 / floor.p99).toFixed(1)}× kafka floor)` : '';
     console.log(
       `rate ${r.rate}/s for ${r.seconds}s: sent ${r.sent}, acked ${r.acked}, rejected ${r.failed}, delivered ${r.delivered} (${r.deliveredPerSecond} msg/s), ` +
         `lost ${r.lost}, duplicated ${r.duplicated}, latency p50 ${r.p50} ms p95 ${r.p95} ms p99 ${r.p99} ms max ${r.max} ms${ratio}`,
     );
-    console.log(`cpu (of one core, over the step and its drain; ms per delivered message): ${cpu}`);
-    console.log(`rss MiB: ${JSON.stringify(processRss())}`);
+    console.log(`cpu (of one core, over the step and its drain; ms per delivered message): ${formatCpu(cpu)}`);
+    if (!args['no-counters']) console.log(formatPerMessage('kafka requests (broker-internal ones included)', kafkaRequests));
+    console.log(formatPerMessage('redis commands (script-internal ones included)', redisCommands));
+    const rssMiB = processRss();
+    console.log(`rss MiB: ${JSON.stringify(rssMiB)}`);
+    steps.push({ ...r, cpu, rssMiB, ...(kafkaRequests ? { kafkaRequests } : {}), ...(redisCommands ? { redisCommands } : {}) });
     const good = r.lost === 0 && r.failed === 0 && r.duplicated === 0 && r.p99 < 250;
     if (good) best = r;
     else if (args.sweep) break;
   }
-  if (args.sweep) console.log(best ? `highest rate with 0 loss and p99 < 250 ms: ${best.rate}/s (delivered ${best.deliveredPerSecond} msg/s, p99 ${best.p99} ms)` : 'no rate met 0 loss and p99 < 250 ms');
+  const verdict = best ? `highest rate with 0 loss and p99 < 250 ms: ${best.rate}/s (delivered ${best.deliveredPerSecond} msg/s, p99 ${best.p99} ms)` : 'no rate met 0 loss and p99 < 250 ms';
+  if (args.sweep) console.log(verdict);
+  writeReport({ conditions, kafkaFloor: floor ? { avg: floor.avg, p50: floor.p50, p99: floor.p99 } : null, steps, ...(args.sweep ? { verdict, bestRate: best?.rate ?? null } : {}) });
   for (const p of pairs) {
     p.a.close();
     p.b.close();

@@ -73,15 +73,21 @@ function pidFiles(): [string, string][] {
   }
 }
 
-/** CPU seconds (user + system) used so far by every process with a pid file under .run/pids. */
-export function processCpuSeconds(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pid] of pidFiles()) {
+interface ProcStat {
+  ppid: number;
+  /** utime + stime + cutime + cstime (its own CPU and that of its children it already reaped), seconds. */
+  cpu: number;
+}
+
+function procStats(): Map<number, ProcStat> {
+  const out = new Map<number, ProcStat>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      // Fields after the command name (which may contain spaces): utime is the 14th field, stime the 15th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      // Fields after the command name (which may contain spaces): ppid is the 4th field, utime..cstime the 14th..17th.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND });
     } catch {
       /* process gone */
     }
@@ -89,13 +95,58 @@ export function processCpuSeconds(): Record<string, number> {
   return out;
 }
 
-/** Per process: CPU % of one core over the interval and CPU milliseconds per delivered message. */
-export function cpuReport(before: Record<string, number>, after: Record<string, number>, seconds: number, delivered: number): string {
+/**
+ * CPU seconds (user + system) used so far by every process with a pid file under .run/pids, its child processes
+ * included (Postgres does its work in one backend process per connection, e.g. FerretDB's).
+ */
+export function processCpuSeconds(): Record<string, number> {
+  const stats = procStats();
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  const out: Record<string, number> = {};
+  for (const [name, pidText] of pidFiles()) {
+    const root = Number(pidText);
+    if (!stats.has(root)) continue;
+    let total = 0;
+    for (const queue = [root]; queue.length > 0; ) {
+      const pid = queue.pop()!;
+      total += stats.get(pid)?.cpu ?? 0;
+      queue.push(...(children.get(pid) ?? []));
+    }
+    out[name] = total;
+  }
+  // The load generator shares the machine: reported, but not counted as the platform's.
+  const own = process.cpuUsage();
+  out[LOAD_GENERATOR] = (own.user + own.system) / 1e6;
+  return out;
+}
+
+/** Name of the bench process itself in CPU reports. */
+export const LOAD_GENERATOR = 'load-generator';
+
+export interface CpuRow {
+  name: string;
+  /** Per cent of one core over the interval. */
+  percent: number;
+  /** CPU milliseconds per delivered message. */
+  msPerMessage: number | null;
+}
+
+/** Per process: CPU % of one core over the interval and CPU milliseconds per delivered message; `all` first (the platform's processes, without the load generator). */
+export function cpuRows(before: Record<string, number>, after: Record<string, number>, seconds: number, delivered: number): CpuRow[] {
+  const row = (name: string, cpu: number): CpuRow => ({
+    name,
+    percent: Math.round((cpu / seconds) * 1000) / 10,
+    msPerMessage: delivered > 0 ? Math.round((cpu * 1e6) / delivered) / 1000 : null,
+  });
   const rows = Object.keys(after)
     .filter((name) => before[name] !== undefined)
     .map((name) => ({ name, cpu: after[name]! - before[name]! }))
     .sort((a, b) => b.cpu - a.cpu);
-  const total = rows.reduce((sum, r) => sum + r.cpu, 0);
-  const line = (name: string, cpu: number) => `${name} ${((cpu / seconds) * 100).toFixed(0)}% (${delivered > 0 ? ((cpu * 1000) / delivered).toFixed(3) : 'n/a'} ms/msg)`;
-  return [line('all', total), ...rows.map((r) => line(r.name, r.cpu))].join(', ');
+  const platform = rows.filter((r) => r.name !== LOAD_GENERATOR);
+  return [row('all', platform.reduce((sum, r) => sum + r.cpu, 0)), ...platform.map((r) => row(r.name, r.cpu)), ...rows.filter((r) => r.name === LOAD_GENERATOR).map((r) => row(r.name, r.cpu))];
+}
+
+export function formatCpu(rows: CpuRow[]): string {
+  return rows.map((r) => `${r.name} ${r.percent.toFixed(0)}% (${r.msPerMessage === null ? 'n/a' : r.msPerMessage.toFixed(3)} ms/msg)`).join(', ');
 }

@@ -15,7 +15,7 @@ import { redisKeys } from '@sunsu/contracts';
 import { createRedis } from '@sunsu/redis';
 import { createDirectRoom, infra, metricBy, metricTotal, randomUserId, scrapeMetrics, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
-import { cpuReport, machine, processCpuSeconds, processRss } from './platform.ts';
+import { cpuRows, formatCpu, machine, processCpuSeconds, processRss } from './platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 10_000));
   await sample();
   const lost = [...expected.values()].reduce((a, b) => a + b, 0);
-  const cpu = cpuReport(cpuBefore, processCpuSeconds(), (Date.now() - started) / 1000, sent * 2 - lost);
+  const cpu = formatCpu(cpuRows(cpuBefore, processCpuSeconds(), (Date.now() - started) / 1000, sent * 2 - lost));
 
   const names = Object.keys(samples.at(-1)!.rss);
   const afterWarmUp = samples.filter((s) => s.t >= 60 && s.t <= durationS);

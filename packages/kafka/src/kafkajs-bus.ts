@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel } from 'kafkajs';
 import { KafkajsAdmin } from './admin.ts';
+import { cacheCoordinatorLookups } from './coordinator-cache.ts';
 import { KafkajsConsumer } from './consumer.ts';
 import { logCreator, type BusLogger } from './logging.ts';
 import type { MessageBus } from './port.ts';
@@ -18,6 +19,7 @@ export interface KafkaBusOptions {
 
 /** Build the MessageBus port on kafkajs: one client shared by every producer, consumer and admin it creates. */
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
+  cacheCoordinatorLookups();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

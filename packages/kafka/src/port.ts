@@ -68,6 +68,13 @@ export interface ConsumerOptions {
   fromBeginning?: boolean;
   /** Max bytes per partition per fetch, which bounds batch size. */
   maxBytesPerPartition?: number;
+  /**
+   * A fetch waits until this many bytes are there (across its partitions) or `maxWaitMs` passed (defaults: 1 byte,
+   * 20 ms). Raising it makes batches fuller at moderate rates, so per-batch work (a transaction, a round trip)
+   * is shared by more records, at the cost of up to `maxWaitMs` of latency when traffic is light.
+   */
+  minBytes?: number;
+  maxWaitMs?: number;
   /** Partitions processed concurrently (per-partition order is always kept). */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;

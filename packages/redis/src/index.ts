@@ -15,6 +15,8 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     enableReadyCheck: true,
     connectTimeout: 5000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    // Commands issued in the same tick leave in one write: far fewer syscalls under load, no added latency.
+    enableAutoPipelining: true,
     ...options,
   });
 }

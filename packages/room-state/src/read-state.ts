@@ -16,7 +16,7 @@ const SCRIPTS = {
   seedMeta: { file: new URL('./lua/seed-meta.lua', import.meta.url), keys: 1 },
 } as const;
 /** Field set by hydrate-last-reads.lua. */
-const HYDRATED = '~hydrated';
+export const HYDRATED = '~hydrated';
 
 export interface RoomMeta {
   lastSequenceId: number;

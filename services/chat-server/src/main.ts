@@ -35,7 +35,8 @@ const connections = await openConnections(config, logger);
 const { redis, database, archive, bus, kafkaAdmin } = connections;
 
 const readState = new ReadStateStore(redis, readStateSource(database.db, archive.messages));
-const members = new RoomMembers(redis, (code) => participantsOfRoom(database.db, code));
+// Participants never change after creation: recently used rooms are also kept in process (no Redis trip per send).
+const members = new RoomMembers(redis, (code) => participantsOfRoom(database.db, code), { localRooms: 50_000 });
 const roomOrder = new RoomOrder(redis, roomOrderSource(database.db, (code) => readState.meta(code)));
 const profiles = new ProfileStore(redis, profileSource(database.db));
 const verifyClaims = createTokenVerifier({ secret: config.jwtSecret, jwksUrl: config.CHAT_JWT_JWKS_URL });

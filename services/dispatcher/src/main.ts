@@ -4,8 +4,8 @@ import { connectArchive } from '@sunsu/archive';
 import { createKafkaBus, type ConsumerStatus } from '@sunsu/kafka';
 import { createLogger, createMetricsRegistry, onShutdownSignals, startOpsServer } from '@sunsu/observability';
 import { createRedis } from '@sunsu/redis';
-import { InboxWriter, RouteRegistry } from '@sunsu/routing';
-import { PresenceStore, ReadStateStore, RoomMembers, RoomOrder } from '@sunsu/room-state';
+import { InboxWriter } from '@sunsu/routing';
+import { FanOutBatchStore, ReadStateStore, RoomMembers } from '@sunsu/room-state';
 import { createDatabase, lastReadsOfRoom, participantsOfRoom } from '@sunsu/db';
 import { DispatcherEnv } from './config.ts';
 import { createDispatcherMetrics } from './metrics.ts';
@@ -41,25 +41,15 @@ if (config.CHAT_DISPATCHER_STAGES.includes('persist')) {
   stages.push({ name: 'persist', stop: () => stage.stop(), consumerStatus: () => stage.consumerStatus() });
 }
 if (config.CHAT_DISPATCHER_STAGES.includes('fanout')) {
-  const presence = new PresenceStore(redis, 0);
   // Postgres only hydrates what Redis lost (participants, last-read positions); the hot path never reads it.
   const database = createDatabase(config.CHAT_POSTGRES_URL, { max: 4 });
   closers.push(() => database.close());
   const reads = new ReadStateStore(redis, { lastReads: (room) => lastReadsOfRoom(database.db, room), meta: async () => null });
   const members = new RoomMembers(redis, (room) => participantsOfRoom(database.db, room));
-  // Only scores move here; a user's complete order is rebuilt by chat-server when it reads the list.
-  const order = new RoomOrder(redis, async () => []);
-  const roomState = {
-    roomActivity: async (room: string, atMs: number) => order.touch(room, (await members.of(room)) ?? [], atMs),
-    onlineUsers: (room: string) => presence.onlineUsers(room),
-    advanceLastRead: (room: string, user: string, seq: number) => reads.advanceLastRead(room, user, seq),
-    lastReads: (room: string) => reads.lastReads(room),
-    advanceMeta: (room: string, update: Parameters<ReadStateStore['advanceMeta']>[1]) => reads.advanceMeta(room, update),
-  };
+  const roomState = new FanOutBatchStore(redis, { reads, members });
   const stage = new FanOutStage({
     bus,
     roomState,
-    routes: new RouteRegistry(redis),
     inbox: new InboxWriter(redis),
     logger: logger.child({ stage: 'fan-out' }),
     metrics,

@@ -19,19 +19,15 @@ const saved = (room: string, seq: number) =>
     createdAt: new Date().toISOString(),
   });
 
-/** Room state whose `onlineUsers` fails as told (the first call the stage makes for each room of an attempt). */
+/** Room state whose batch call fails as told (one call per attempt); every room is held by `server-1`. */
 function roomState(fail: (call: number) => boolean): FanOutRoomState & { calls: number } {
   const state = {
     calls: 0,
-    async onlineUsers() {
+    async apply(rooms: { roomCode: string }[]) {
       state.calls++;
       if (fail(state.calls)) throw new Error(`room state unavailable (call ${state.calls})`);
-      return [];
+      return new Map(rooms.map((r) => [r.roomCode, { servers: ['server-1'], present: [], moved: [], lastReads: new Map<string, number>() }]));
     },
-    advanceLastRead: async () => true,
-    lastReads: async () => new Map<string, number>(),
-    advanceMeta: async () => true,
-    roomActivity: async () => undefined,
   };
   return state;
 }
@@ -74,7 +70,6 @@ describe('fan-out stage: bounded retries, then the dead-letter topic (real Kafka
     const stage = new FanOutStage({
       bus,
       roomState: state,
-      routes: { liveServers: async (rooms) => new Map(rooms.map((r) => [r, ['server-1']])) },
       inbox: {
         deliver: async (byServer) => {
           const pushes = [...byServer.values()].flat();
@@ -105,7 +100,7 @@ describe('fan-out stage: bounded retries, then the dead-letter topic (real Kafka
 
     const parked = await value(t.metrics.fanOutParked);
     expect(parked).toBeGreaterThanOrEqual(1);
-    // Exactly N attempts per parked batch (one onlineUsers call per attempt: the batch holds one room).
+    // Exactly N attempts per parked batch (one room-state call per attempt).
     expect(state.calls).toBe(maxAttempts * parked);
     expect(t.delivered).toEqual([]);
 

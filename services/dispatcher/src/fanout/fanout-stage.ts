@@ -1,27 +1,25 @@
 import { CONSUMER_GROUPS, ChatMessageSaved, TOPICS, deadLetterTopic, previewOf, type RoomPush } from '@sunsu/contracts';
-import { readersOf } from '@sunsu/room-state';
+import { readersOf, type RoomBatchInput, type RoomBatchOutcome } from '@sunsu/room-state';
 import type { Consumer, ConsumerStatus, IncomingBatch, IncomingRecord, MessageBus, OutgoingRecord, Producer } from '@sunsu/kafka';
 import type { Logger } from '@sunsu/observability';
-import type { InboxWriter, RouteRegistry } from '@sunsu/routing';
+import type { InboxWriter } from '@sunsu/routing';
 import { deadLetter } from '../dead-letter.ts';
 import type { DispatcherMetrics } from '../metrics.ts';
 import { planDelivery } from './plan.ts';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.ts';
 
-/** Room state the fan-out keeps current as messages are persisted (packages/room-state). */
+/** Room state the fan-out keeps current as messages are persisted, one call per batch (packages/room-state). */
 export interface FanOutRoomState {
-  onlineUsers(roomCode: string): Promise<string[]>;
-  advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
-  lastReads(roomCode: string): Promise<Map<string, number>>;
-  advanceMeta(roomCode: string, update: { sequenceId: number; preview: string; messageType: 'TEXT' | 'IMAGE'; createdAt: string }): Promise<boolean>;
-  /** The room's latest activity moved to `atMs`: it moves up in every participant's room list (never down). */
-  roomActivity(roomCode: string, atMs: number): Promise<void>;
+  /**
+   * Move each room's meta and list position up to its newest message and the last-read of its senders and of
+   * everyone present; answer the room's live routes, who is present, whose last-read moved and all last-reads.
+   */
+  apply(rooms: RoomBatchInput[]): Promise<Map<string, RoomBatchOutcome>>;
 }
 
 export interface FanOutStageDeps {
   bus: MessageBus;
   roomState: FanOutRoomState;
-  routes: Pick<RouteRegistry, 'liveServers'>;
   inbox: Pick<InboxWriter, 'deliver'>;
   logger: Logger;
   metrics: DispatcherMetrics;
@@ -84,48 +82,41 @@ export class FanOutStage {
   }
 
   /**
-   * Room meta and the participants' room lists follow the newest message; the sender's last-read and that of every participant present in the
-   * room follow each delivered message (monotonic, so a redelivered batch changes nothing); `readBy` is then exact
-   * for any number of participants.
+   * Room meta and the participants' room lists follow the newest message; the sender's last-read and that of
+   * every participant present in the room follow each delivered message (monotonic, so a redelivered batch
+   * changes nothing); `readBy` is then exact for any number of participants. Then route to the inboxes of the
+   * servers holding the rooms; returns the number of pushes appended.
    */
-  private async updateRoomState(events: ChatMessageSaved[]): Promise<{ readBy: Map<string, string[]>; readEvents: RoomPush[] }> {
-    const state = this.deps.roomState;
-    const readBy = new Map<string, string[]>();
-    const readEvents: RoomPush[] = [];
-    const byRoom = new Map<string, ChatMessageSaved[]>();
-    for (const e of events) byRoom.set(e.chatRoomCode, [...(byRoom.get(e.chatRoomCode) ?? []), e]);
-    // Rooms are independent: their updates run concurrently (ioredis pipelines them on one connection).
-    await Promise.all(
-      [...byRoom].map(async ([roomCode, list]) => {
-        list.sort((a, b) => a.sequenceId - b.sequenceId);
-        const newest = list.at(-1)!;
-        // Each sender's newest message, and everyone present, up to the newest message of the batch.
-        const targets = new Map<string, number>();
-        for (const e of list) targets.set(e.senderId, e.sequenceId);
-        const [, online] = await Promise.all([
-          state.advanceMeta(roomCode, { sequenceId: newest.sequenceId, preview: previewOf(newest.messageType, newest.content), messageType: newest.messageType, createdAt: newest.createdAt }),
-          state.onlineUsers(roomCode),
-          state.roomActivity(roomCode, Date.parse(newest.createdAt)),
-        ]);
-        for (const user of online) targets.set(user, newest.sequenceId);
-        const presentUsers = new Set(online);
-        const moved = await Promise.all([...targets].map(async ([userId, seq]) => ((await state.advanceLastRead(roomCode, userId, seq)) ? { userId, seq } : undefined)));
-        // Read events for participants who read because they are present; a sender's own message needs none
-        // (its push already lists the sender in readBy).
-        for (const m of moved) if (m && presentUsers.has(m.userId)) readEvents.push({ kind: 'read', roomCode, userId: m.userId, lastReadSequenceId: m.seq });
-        const lastReads = await state.lastReads(roomCode);
-        for (const e of list) readBy.set(`${roomCode}:${e.sequenceId}`, readersOf(e.sequenceId, e.senderId, lastReads));
-      }),
-    );
-    return { readBy, readEvents };
-  }
-
-  /** Route, update room state, append to the inboxes; returns the number of pushes appended. */
   private async deliver(events: ChatMessageSaved[]): Promise<number> {
     if (events.length === 0) return 0;
-    const rooms = [...new Set(events.map((e) => e.chatRoomCode))];
-    const routes = await this.deps.routes.liveServers(rooms);
-    const { readBy, readEvents } = await this.updateRoomState(events);
+    const byRoom = new Map<string, ChatMessageSaved[]>();
+    for (const e of events) {
+      const list = byRoom.get(e.chatRoomCode);
+      if (list) list.push(e);
+      else byRoom.set(e.chatRoomCode, [e]);
+    }
+    const inputs: RoomBatchInput[] = [];
+    for (const [roomCode, list] of byRoom) {
+      list.sort((a, b) => a.sequenceId - b.sequenceId);
+      const newest = list.at(-1)!;
+      const senders = new Map<string, number>();
+      for (const e of list) senders.set(e.senderId, e.sequenceId);
+      inputs.push({ roomCode, senders, newest: { sequenceId: newest.sequenceId, preview: previewOf(newest.messageType, newest.content), messageType: newest.messageType, createdAt: newest.createdAt } });
+    }
+    const outcomes = await this.deps.roomState.apply(inputs);
+    const routes = new Map<string, string[]>();
+    const readBy = new Map<string, string[]>();
+    const readEvents: RoomPush[] = [];
+    for (const [roomCode, list] of byRoom) {
+      const outcome = outcomes.get(roomCode);
+      if (!outcome) continue;
+      routes.set(roomCode, outcome.servers);
+      // Read events for participants who read because they are present; a sender's own message needs none
+      // (its push already lists the sender in readBy).
+      const present = new Set(outcome.present);
+      for (const m of outcome.moved) if (present.has(m.userId)) readEvents.push({ kind: 'read', roomCode, userId: m.userId, lastReadSequenceId: m.sequenceId });
+      for (const e of list) readBy.set(`${roomCode}:${e.sequenceId}`, readersOf(e.sequenceId, e.senderId, outcome.lastReads));
+    }
     return this.deps.inbox.deliver(planDelivery(events, routes, (e) => readBy.get(`${e.chatRoomCode}:${e.sequenceId}`) ?? [e.senderId], readEvents));
   }
 

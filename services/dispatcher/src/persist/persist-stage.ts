@@ -15,6 +15,9 @@ import { deadLetter } from '../dead-letter.ts';
 import type { DispatcherMetrics } from '../metrics.ts';
 import { sourceOf, toDocument, toSavedEvent } from './documents.ts';
 
+export const PERSIST_FETCH_MIN_BYTES = 32 * 1024;
+export const PERSIST_FETCH_MAX_WAIT_MS = 20;
+
 export interface PersistStageDeps {
   bus: MessageBus;
   messages: MessageModel;
@@ -68,6 +71,10 @@ export class PersistStage {
       topics: [this.inputTopic],
       readCommitted: true,
       maxBytesPerPartition: 512 * 1024,
+      // One transaction per partition and fetch is the stage's main cost (about ten broker requests each): a
+      // fetch waits up to 20 ms for ~100 messages, so a transaction carries many messages at moderate rates.
+      minBytes: PERSIST_FETCH_MIN_BYTES,
+      maxWaitMs: PERSIST_FETCH_MAX_WAIT_MS,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       partitionsConsumedConcurrently: 6,
       onBatch: (batch) => this.onBatch(batch),
