@@ -94,11 +94,14 @@ interface StepResult {
   p95: number;
   p99: number;
   max: number;
+  /** Send → RECEIPT (accepted: sequenced and in Kafka), ms. */
+  ack: { p50: number; p99: number; max: number };
 }
 
 async function runStep(pairs: Pair[], rate: number, seconds: number, payload: number): Promise<StepResult> {
   const tracked = new Map<string, Tracked>();
   const latencies: number[] = [];
+  const ackLatencies: number[] = [];
   let duplicated = 0;
   for (const p of pairs) {
     for (const [me, partner] of [
@@ -144,6 +147,7 @@ async function runStep(pairs: Pair[], rate: number, seconds: number, payload: nu
           () => {
             t.acked = true;
             acked++;
+            ackLatencies.push(performance.now() - t.sentAt);
           },
           () => failed++,
         );
@@ -162,6 +166,8 @@ async function runStep(pairs: Pair[], rate: number, seconds: number, payload: nu
     last = got;
   }
   const sorted = latencies.sort((x, y) => x - y);
+  const ackSorted = ackLatencies.sort((x, y) => x - y);
+  const ms = (x: number) => Math.round(x * 10) / 10;
   const lost = [...tracked.values()].filter((t) => t.acked && t.received === 0).length;
   return {
     rate,
@@ -177,6 +183,7 @@ async function runStep(pairs: Pair[], rate: number, seconds: number, payload: nu
     p95: Math.round(percentile(sorted, 95) * 10) / 10,
     p99: Math.round(percentile(sorted, 99) * 10) / 10,
     max: Math.round((sorted.at(-1) ?? NaN) * 10) / 10,
+    ack: { p50: ms(percentile(ackSorted, 50)), p99: ms(percentile(ackSorted, 99)), max: ms(ackSorted.at(-1) ?? NaN) },
   };
 }
 
@@ -245,7 +252,8 @@ async function load() {
     const ratio = floor && floor.p99 > 0 ? ` (p99 = ${(r.p99 / floor.p99).toFixed(1)}× kafka floor)` : '';
     console.log(
       `rate ${r.rate}/s for ${r.seconds}s: sent ${r.sent}, acked ${r.acked}, rejected ${r.failed}, delivered ${r.delivered} (${r.deliveredPerSecond} msg/s), ` +
-        `lost ${r.lost}, duplicated ${r.duplicated}, latency p50 ${r.p50} ms p95 ${r.p95} ms p99 ${r.p99} ms max ${r.max} ms${ratio}`,
+        `lost ${r.lost}, duplicated ${r.duplicated}, latency p50 ${r.p50} ms p95 ${r.p95} ms p99 ${r.p99} ms max ${r.max} ms${ratio}; ` +
+        `send→receipt p50 ${r.ack.p50} ms p99 ${r.ack.p99} ms max ${r.ack.max} ms`,
     );
     console.log(`cpu (of one core, over the step and its drain; ms per delivered message): ${formatCpu(cpu)}`);
     if (!args['no-counters']) console.log(formatPerMessage('kafka requests (broker-internal ones included)', kafkaRequests));
