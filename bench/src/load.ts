@@ -14,8 +14,9 @@ import { createDirectRoom, randomUserId, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { collectGarbage } from './inspector.ts';
 import { kafkaRequestCounts, formatPerMessage, perMessage, redisCommandCounts } from './counters.ts';
-import { ROOT, cpuRows, formatCpu, kafkaFloor, machine, percentile, processCpuSeconds, processRss, rssOfPidFile, type CpuRow } from './platform.ts';
+import { ROOT, cpuRows, formatCpu, kafkaFloor, machine, percentile, processCpuSeconds, processRss, type CpuRow } from './platform.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -212,17 +213,35 @@ function writeReport(report: Record<string, unknown> & { conditions: Record<stri
   console.log(`report: ${file}`);
 }
 
+/**
+ * Memory per idle authenticated connection (one subscription each): a warm-up round opens and closes 1,000
+ * connections (code, pools and caches the first connections create are not per-connection cost), then the
+ * service is measured after a forced full GC and a settle period before and after `count` connections.
+ */
 async function idle(count: number) {
-  const before = rssOfPidFile('chat-server-1');
+  const service = 'chat-server-1';
+  const settleMs = Number(process.env.BENCH_IDLE_SETTLE_MS ?? 10_000);
+  const warmUp = await setUp(500);
+  for (const p of warmUp) {
+    p.a.close();
+    p.b.close();
+  }
+  await new Promise((r) => setTimeout(r, settleMs));
+  const before = await collectGarbage(service);
   const pairs = await setUp(count / 2);
-  await new Promise((r) => setTimeout(r, 5000));
-  const after = rssOfPidFile('chat-server-1');
-  const conditions = printConditions({ mode: 'idle', connections: count, subscriptionsPerConnection: 1 });
-  const perConnectionKiB = Math.round(((after - before) / count / 1024) * 100) / 100;
-  console.log(`idle connections: ${count}, chat-server-1 RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB, ${perConnectionKiB.toFixed(2)} KiB per connection`);
+  await new Promise((r) => setTimeout(r, settleMs));
+  const after = await collectGarbage(service);
+  const conditions = printConditions({ mode: 'idle', connections: count, subscriptionsPerConnection: 1, settleMs, forcedGc: true });
+  const kib = (bytes: number) => Math.round((bytes / count / 1024) * 100) / 100;
+  const perConnectionKiB = kib(after.rssBytes - before.rssBytes);
+  const heapPerConnectionKiB = kib(after.heapUsedBytes - before.heapUsedBytes);
+  console.log(
+    `idle connections: ${count}, ${service} RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} MiB → ${(after.rssBytes / 2 ** 20).toFixed(1)} MiB: ` +
+      `${perConnectionKiB.toFixed(2)} KiB per connection (JS heap ${heapPerConnectionKiB.toFixed(2)} KiB), after a forced GC and ${settleMs / 1000} s settle`,
+  );
   const rss = processRss();
   console.log(`rss MiB: ${JSON.stringify(rss)}`);
-  writeReport({ conditions, idle: { connections: count, rssBeforeBytes: before, rssAfterBytes: after, perConnectionKiB }, rssMiB: rss });
+  writeReport({ conditions, idle: { connections: count, before, after, perConnectionKiB, heapPerConnectionKiB }, rssMiB: rss });
   for (const p of pairs) {
     p.a.close();
     p.b.close();

@@ -27,11 +27,6 @@ export function processRss(): Record<string, number> {
   return out;
 }
 
-export function rssOfPidFile(name: string): number {
-  const pid = readFileSync(`${ROOT}.run/pids/${name}.pid`, 'utf8').trim();
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-}
-
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`;

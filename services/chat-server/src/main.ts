@@ -69,10 +69,10 @@ void inbox.run(
   (err) => logger.warn({ err }, 'inbox read or dispatch failed'),
 );
 
-// "Everything persisted" is the archive's newest sequence (room meta trails it by the fan-out's lag).
 const readPort = {
   advanceLastRead: (room: string, user: string, seq: number) => readState.advanceLastRead(room, user, seq),
-  latestSequence: (room: string) => newestSequence(archive.messages, room),
+  newestInMeta: (room: string) => readState.latestSequence(room),
+  newestPersisted: (room: string) => newestSequence(archive.messages, room),
 };
 const presence = new PresenceStore(redis, config.CHAT_PRESENCE_TTL_MS);
 const roomEvents = new RoomEvents(routes, inboxWriter, presence, readPort, config.CHAT_SERVER_ID, (room) => hub.reassert(room));

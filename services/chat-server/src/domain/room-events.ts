@@ -17,8 +17,21 @@ export interface PresencePort {
 /** What room events need of the read state (packages/room-state). */
 export interface ReadStatePort {
   advanceLastRead(roomCode: string, userId: string, sequenceId: number): Promise<boolean>;
-  /** Sequence of the newest persisted message of the room. */
-  latestSequence(roomCode: string): Promise<number>;
+  /** Sequence of the room's newest message in its meta (Redis): never ahead of the archive, behind it by the fan-out's lag; 0 when unknown. */
+  newestInMeta(roomCode: string): Promise<number>;
+  /** Sequence of the newest persisted message of the room (the archive). */
+  newestPersisted(roomCode: string): Promise<number>;
+}
+
+/**
+ * Where a read marker may move given the room meta alone, or undefined when only the archive can tell (pure).
+ * Meta is never ahead of the archive and every pushed message is in it, so a marker up to it stands; entering a
+ * room ("everything") stops at it, since later messages reach the present reader through the fan-out.
+ */
+export function readCapFromMeta(wanted: number, inMeta: number, everything: boolean): number | undefined {
+  if (wanted <= inMeta) return wanted;
+  if (everything && inMeta > 0) return inMeta;
+  return undefined;
 }
 
 /**
@@ -92,7 +105,7 @@ export class RoomEvents implements RoomEventHandler {
         entry.rooms.add(roomCode);
         if (!wasOnline) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId, status: 'online' });
         if (kind === 'presence') {
-          await this.markRead(roomCode, userId, Number.MAX_SAFE_INTEGER);
+          await this.markRead(roomCode, userId, Number.MAX_SAFE_INTEGER, true);
           // The newcomer learns who is already here (pushed to the room's presence topics of those users).
           for (const other of await this.presence.onlineUsers(roomCode)) {
             if (other !== userId) await this.pushToRoom(roomCode, { kind: 'presence', roomCode, userId: other, status: 'online' });
@@ -120,9 +133,16 @@ export class RoomEvents implements RoomEventHandler {
     }
   }
 
-  /** Move last-read up to `sequenceId`, capped at the newest persisted message, and announce the move. */
-  private async markRead(roomCode: string, userId: string, sequenceId: number): Promise<void> {
-    const upTo = Math.min(sequenceId, await this.reads.latestSequence(roomCode));
+  /**
+   * Move last-read up to `sequenceId`, capped at the newest persisted message, and announce the move. Room meta
+   * answers without the archive for every marker up to it (each pushed message is in it: the fan-out updates
+   * meta before it pushes) and for "everything" on entering a room (messages persisted after it reach the now
+   * present reader through the fan-out, which moves a present user's last-read); only a marker past it, or a room
+   * Redis knows nothing of, asks the archive.
+   */
+  private async markRead(roomCode: string, userId: string, sequenceId: number, everything = false): Promise<void> {
+    const cap = readCapFromMeta(sequenceId, await this.reads.newestInMeta(roomCode), everything);
+    const upTo = cap ?? Math.min(sequenceId, await this.reads.newestPersisted(roomCode));
     if (upTo > 0 && (await this.reads.advanceLastRead(roomCode, userId, upTo))) {
       await this.pushToRoom(roomCode, { kind: 'read', roomCode, userId, lastReadSequenceId: upTo });
     }
