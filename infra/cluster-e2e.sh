@@ -44,12 +44,22 @@ jwt_secret() {
   cat "$state/jwt-secret"
 }
 
+# The platform topics are shared with `make up` and the other tests, and Kafka cannot shrink them: the ChatCluster
+# asks for as many partitions as they already have (1 on a fresh machine, 2 after the operator's tests).
+topic_partitions() {
+  if [ ! -s "$state/partitions" ]; then
+    bash "$here/kafka.sh" tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --describe --topic chat-message 2>/dev/null \
+      | sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' | head -n 1 >"$state/partitions"
+  fi
+  local n; n="$(cat "$state/partitions")"; echo "${n:-1}"
+}
+
 chart_args() { # image tag
   local tag="$1" busybox kubectl_img
   busybox="$(sed -n 1p "$state/tool-images")"; kubectl_img="$(sed -n 2p "$state/tool-images")"
   echo -f "$SUNSU_ROOT/infra/k8s/e2e-values.yaml" \
     --set image.registry=localhost/sunsu --set image.tag="$tag" --set image.pullPolicy=Never \
-    --set kafka.bootstrapServers="$SUNSU_NODE_IP:$KAFKA_NODE_PORT" \
+    --set kafka.bootstrapServers="$SUNSU_NODE_IP:$KAFKA_NODE_PORT" --set kafka.topics.partitions="$(topic_partitions)" \
     --set secrets.values.redisUrl="redis://$SUNSU_NODE_IP:$REDIS_PORT/3" \
     --set secrets.values.mongoUrl="mongodb://$SUNSU_NODE_IP:$FERRETDB_PORT/$DB" \
     --set secrets.values.postgresUrl="postgres://postgres@$SUNSU_NODE_IP:$PG_PORT/$DB" \
@@ -62,6 +72,7 @@ chart_args() { # image tag
 
 up() {
   local t0=$SECONDS tag
+  rm -f "$state/partitions" # asked again: other runs may have grown the topics
   bash "$here/cluster.sh" start
   require_servers
   tag="$(bash "$here/images.sh" load | tail -n 1)"

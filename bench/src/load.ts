@@ -14,6 +14,8 @@ import { createDirectRoom, randomUserId, tokenFor } from '@sunsu/testkit';
 import { BenchConnection } from './stomp-conn.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { TOPICS } from '@sunsu/contracts';
+import { createKafkaBus } from '@sunsu/kafka';
 import { collectGarbage } from './inspector.ts';
 import { kafkaRequestCounts, formatPerMessage, perMessage, redisCommandCounts } from './counters.ts';
 import { ROOT, cpuRows, formatCpu, kafkaFloor, machine, percentile, processCpuSeconds, processRss, type CpuRow } from './platform.ts';
@@ -248,6 +250,20 @@ async function idle(count: number) {
   }
 }
 
+/** Partitions of the accepted-message topic: each costs the persist stage one Kafka transaction per fetch. */
+async function topicPartitions(): Promise<number | null> {
+  try {
+    const admin = await createKafkaBus({ brokers: [args.broker!], clientId: 'bench' }).admin();
+    try {
+      return await admin.partitionCount(TOPICS.chatMessage);
+    } finally {
+      await admin.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
 async function load() {
   const connections = Number(args.connections);
   const payload = Number(args.payload);
@@ -255,7 +271,7 @@ async function load() {
   const floor = args['no-floor'] ? undefined : kafkaFloor(args.broker!, payload);
   const pairs = await setUp(Math.floor(connections / 2));
   const rates = args.sweep ? args.sweep.split(',').map(Number) : [Number(args.rate)];
-  const conditions = printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true });
+  const conditions = printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true, partitions: await topicPartitions() });
   if (floor) console.log(`kafka floor (EndToEndLatency, ${payload} B, acks=all): avg ${floor.avg} ms, p50 ${floor.p50} ms, p99 ${floor.p99} ms`);
   let best: StepResult | undefined;
   const steps: (StepResult & { cpu: CpuRow[]; rssMiB: Record<string, number>; kafkaRequests?: ReturnType<typeof perMessage>; redisCommands?: ReturnType<typeof perMessage> })[] = [];

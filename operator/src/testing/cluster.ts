@@ -150,15 +150,17 @@ export function applyCluster(kube: Kube, ns: string, name: string, spec: Record<
 export const condition = (cr: ChatCluster | undefined, type: string) => cr?.status?.conditions?.find((c) => c.type === type);
 
 /**
- * The partition count a test ChatCluster should ask for: 6, or more if the run's (shared) Kafka already has the
- * platform topics with more partitions — asking for fewer would be refused (Kafka cannot shrink), by design.
+ * The partition count a test ChatCluster should ask for: 2 (the fewest that lets a test ask for fewer), or more
+ * if the run's (shared) Kafka already has the platform topics with more partitions — asking for fewer would be
+ * refused (Kafka cannot shrink), by design. Kept low because `make up` shares these topics: every partition
+ * costs the local dispatcher one transaction per persist fetch.
  */
 export async function testPartitions(): Promise<number> {
   const admin = await createKafkaBus({ brokers: KAFKA_BROKERS.split(','), clientId: 'operator-tests' }).admin();
   try {
     const existing = new Set(await admin.listTopics());
     const counts = await Promise.all(allTopics().filter((t) => existing.has(t)).map((t) => admin.partitionCount(t)));
-    return Math.max(6, ...counts);
+    return Math.max(2, ...counts);
   } finally {
     await admin.close();
   }
