@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     idle: { type: 'string' },
     broker: { type: 'string', default: process.env.CHAT_KAFKA_BROKERS?.split(',')[0] ?? '127.0.0.1:19092' },
     'no-floor': { type: 'boolean', default: false },
+    /** Seconds of traffic before the first measured step (JIT, connection pools, Kafka's first batches); not counted. */
+    warmup: { type: 'string', default: '10' },
     /** Skip the broker's request counts (each read starts a JVM for JmxTool, ~2 s). */
     'no-counters': { type: 'boolean', default: false },
     redis: { type: 'string', default: process.env.CHAT_REDIS_URL ?? 'redis://127.0.0.1:16379' },
@@ -271,8 +273,13 @@ async function load() {
   const floor = args['no-floor'] ? undefined : kafkaFloor(args.broker!, payload);
   const pairs = await setUp(Math.floor(connections / 2));
   const rates = args.sweep ? args.sweep.split(',').map(Number) : [Number(args.rate)];
-  const conditions = printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true, partitions: await topicPartitions() });
+  const conditions = printConditions({ mode: args.sweep ? 'sweep' : 'fixed-rate', connections, payloadBytes: payload, secondsPerStep: seconds, bothSidesSend: true, partitions: await topicPartitions(), warmupSeconds: Number(args.warmup) });
   if (floor) console.log(`kafka floor (EndToEndLatency, ${payload} B, acks=all): avg ${floor.avg} ms, p50 ${floor.p50} ms, p99 ${floor.p99} ms`);
+  const warmupSeconds = Number(args.warmup);
+  if (warmupSeconds > 0) {
+    const w = await runStep(pairs, Math.min(rates[0]!, 1000), warmupSeconds, payload);
+    console.log(`warm-up (not counted): ${w.rate}/s for ${w.seconds}s, delivered ${w.delivered}, lost ${w.lost}, p99 ${w.p99} ms`);
+  }
   let best: StepResult | undefined;
   const steps: (StepResult & { cpu: CpuRow[]; rssMiB: Record<string, number>; kafkaRequests?: ReturnType<typeof perMessage>; redisCommands?: ReturnType<typeof perMessage> })[] = [];
   for (const rate of rates) {
