@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash infra/node.sh 2>/dev/null)
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 
-.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-idle bench-rooms bench-soak dead-letters replay-dead-letters
+.PHONY: help up down test status logs deps servers servers-down provision typecheck lint test-unit test-integration test-e2e clean bench bench-sweep bench-quiet bench-idle bench-rooms bench-soak dead-letters replay-dead-letters
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench-rooms: ## room-list benchmark: GET /api/chat/rooms warm and after Redis lo
 
 bench-soak: ## soak against `make up`: 15 min at 100 msg/s with 20 churned connections/s; RSS and registry sizes must stay flat
 	@node bench/src/soak.ts $(or $(BENCH_ARGS),--duration 900 --rate 100 --pairs 100 --churn 20)
+
+bench-quiet: ## CPU of every process for 60 s with no clients at all
+	@node bench/src/load.ts --quiet-cpu 60
 
 bench-idle: ## memory per idle authenticated STOMP connection (15,000 connections, one subscription each)
 	@ulimit -n 20000 && node bench/src/load.ts --idle $(or $(CONNECTIONS),15000)

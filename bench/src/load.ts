@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     payload: { type: 'string', default: '200' },
     sweep: { type: 'string' },
     idle: { type: 'string' },
+    /** Seconds of CPU sampling with no clients at all: what the platform costs when nobody chats. */
+    'quiet-cpu': { type: 'string' },
     broker: { type: 'string', default: process.env.CHAT_KAFKA_BROKERS?.split(',')[0] ?? '127.0.0.1:19092' },
     'no-floor': { type: 'boolean', default: false },
     /** Seconds of traffic before the first measured step (JIT, connection pools, Kafka's first batches); not counted. */
@@ -316,6 +318,17 @@ async function load() {
   }
 }
 
-if (args.idle) await idle(Number(args.idle));
+/** CPU of every process over `seconds` without any client: the platform's cost when nobody chats. */
+async function quietCpu(seconds: number) {
+  const conditions = printConditions({ mode: 'quiet-cpu', seconds });
+  const before = processCpuSeconds();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = cpuRows(before, processCpuSeconds(), seconds, 0);
+  console.log(`cpu with no clients (of one core): ${cpu.map((r) => `${r.name} ${r.percent.toFixed(1)}%`).join(', ')}`);
+  writeReport({ conditions, cpu });
+}
+
+if (args['quiet-cpu']) await quietCpu(Number(args['quiet-cpu']));
+else if (args.idle) await idle(Number(args.idle));
 else await load();
 process.exit(0);
