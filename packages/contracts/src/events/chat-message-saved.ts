@@ -4,7 +4,7 @@ import { ChatMessageRequested } from './chat-message.ts';
 /**
  * `chat-message-saved`: a message as stored in the archive (the stored document wins on redelivery).
  * Produced inside the persist stage's Kafka transaction; consumers read it with read_committed. Same fields as
- * the accepted message, with the persistence time instead of the gateway's acceptance time.
+ * the accepted message, with the stored `createdAt` (the acceptance time, never later than persistence).
  */
 export const ChatMessageSaved = ChatMessageRequested.omit({ acceptedAt: true, fileUrl: true }).extend({
   fileUrl: z.string().max(2048).nullable(),

@@ -3,7 +3,8 @@ import { MessageId, MessageType, RoomCode, UserId, MAX_CONTENT_LENGTH } from '..
 
 /**
  * `chat-message`: a message the gateway accepted and gave a sequence number. Key = room code.
- * `acceptedAt` is the gateway's clock (ISO-8601, UTC); the stored `createdAt` is set once, at persistence.
+ * `acceptedAt` is the gateway's clock (ISO-8601, UTC); the archive stores it as `createdAt`, set once at persistence
+ * (clamped to the persistence time if the gateway's clock runs ahead).
  */
 export const ChatMessageRequested = z.object({
   messageId: MessageId,

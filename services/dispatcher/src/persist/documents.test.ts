@@ -24,16 +24,27 @@ const event = {
 };
 
 describe('persist documents', () => {
-  it('keys the document by room, sender and messageId, stamps persistence time and source position', () => {
+  it('keys the document by room, sender and messageId, stamps the acceptance time and the source position', () => {
     const now = new Date('2026-11-29T01:02:03.004Z');
     const parsed = toDocument(record(JSON.stringify(event)), now);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.doc._id).toBe(`${event.chatRoomCode}:7:${event.messageId}`);
-    expect(parsed.doc.createdAt).toBe(now);
+    expect(parsed.doc.createdAt).toEqual(new Date(event.acceptedAt));
     expect(parsed.doc.source).toBe('2:41');
     expect(sourceOf(parsed.record)).toBe('2:41');
-    expect(toSavedEvent(parsed.doc)).toMatchObject({ messageId: event.messageId, sequenceId: 9, createdAt: now.toISOString(), fileUrl: null });
+    expect(toSavedEvent(parsed.doc)).toMatchObject({ messageId: event.messageId, sequenceId: 9, createdAt: event.acceptedAt, fileUrl: null });
+  });
+
+  it('messages of one persist batch keep their acceptance order; a gateway clock ahead of the persist stage is clamped to persistence', () => {
+    const now = new Date('2026-11-29T00:00:00.050Z');
+    const at = (acceptedAt: string) => {
+      const parsed = toDocument(record(JSON.stringify({ ...event, acceptedAt })), now);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.doc.createdAt.toISOString();
+    };
+    expect([at('2026-11-29T00:00:00.010Z'), at('2026-11-29T00:00:00.030Z')]).toEqual(['2026-11-29T00:00:00.010Z', '2026-11-29T00:00:00.030Z']);
+    expect(at('2026-11-29T00:00:09.000Z')).toBe(now.toISOString());
   });
 
   it('turns poison records into dead letters with a reason instead of throwing', () => {

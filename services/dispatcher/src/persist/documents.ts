@@ -6,7 +6,11 @@ export type Parsed = { ok: true; record: IncomingRecord; doc: ArchivedMessage } 
 
 export const sourceOf = (record: IncomingRecord) => `${record.partition}:${record.offset}`;
 
-/** Turn a `chat-message` record into the document to archive; `createdAt` is the persistence time. */
+/**
+ * Turn a `chat-message` record into the document to archive. `createdAt` is a server time, set once: the gateway's
+ * acceptance time, never later than persistence (`now`). Not the persist batch's time: a batch covers up to 20 ms
+ * of messages of every room, and rooms must be ordered as their messages were accepted, not as batches were cut.
+ */
 export function toDocument(record: IncomingRecord, now: Date): Parsed {
   let json: unknown;
   try {
@@ -30,7 +34,7 @@ export function toDocument(record: IncomingRecord, now: Date): Parsed {
       messageType: e.messageType,
       sequenceId: e.sequenceId,
       fileUrl: e.fileUrl,
-      createdAt: now,
+      createdAt: acceptedNoLaterThan(e.acceptedAt, now),
       source: sourceOf(record),
     },
   };
@@ -38,4 +42,10 @@ export function toDocument(record: IncomingRecord, now: Date): Parsed {
 
 export function toSavedEvent(doc: ArchivedMessage): ChatMessageSaved {
   return toMessageView(doc);
+}
+
+/** The acceptance time, clamped to `now` (a gateway whose clock runs ahead must not date a message in the future). */
+function acceptedNoLaterThan(acceptedAt: string, now: Date): Date {
+  const accepted = new Date(acceptedAt);
+  return accepted.getTime() <= now.getTime() ? accepted : now;
 }
