@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 export { Redis };
-export type { RedisOptions };
+export type { ChainableCommander, RedisOptions } from 'ioredis';
 export * from './exec-or-throw.ts';
 export * from './scripts.ts';
 

@@ -2,6 +2,7 @@ import { redisKeys } from '@sunsu/contracts';
 import { defineScripts, execOrThrow, type Redis } from '@sunsu/redis';
 import type { RoomMembers } from './members.ts';
 import { HYDRATED, type ReadStateStore, type RoomMetaUpdate } from './read-state.ts';
+import { queueRoomActivity } from './room-order.ts';
 
 const SCRIPTS = { room: { file: new URL('./lua/fan-out-room.lua', import.meta.url), keys: 5 } } as const;
 const MOVED = 1;
@@ -80,8 +81,7 @@ export class FanOutBatchStore {
         // Redis lost the room's last-reads or members (eviction, restart): rebuilt from the system of record.
         const lastReads = flatReads.includes(HYDRATED) ? toReadMap(flatReads) : await this.reads.lastReads(room.roomCode);
         const members = cachedMembers.length > 0 ? cachedMembers : ((await this.members.of(room.roomCode)) ?? []);
-        const atMs = Date.parse(room.newest.createdAt);
-        for (const user of members) followUp.zadd(redisKeys.userRooms(user), 'GT', atMs, room.roomCode);
+        queueRoomActivity(followUp, room.roomCode, members, Date.parse(room.newest.createdAt));
         outcomes.set(room.roomCode, { servers, present, moved, lastReads });
       }),
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { redisKeys } from '@sunsu/contracts';
-import { execOrThrow, type Redis } from '@sunsu/redis';
+import { execOrThrow, type ChainableCommander, type Redis } from '@sunsu/redis';
 
 /**
  * Marks a user's room order as complete (built from the system of record). It lives inside the sorted set, so
@@ -52,6 +52,14 @@ function pairs(flat: string[]): RoomOrderEntry[] {
 }
 
 /**
+ * Queue "the room's activity moved to `atMs`" for these users on a caller's pipeline (the fan-out batches it with
+ * its other writes). Scores only move forward (ZADD GT).
+ */
+export function queueRoomActivity(pipeline: ChainableCommander, roomCode: string, userIds: readonly string[], atMs: number): void {
+  for (const user of userIds) pipeline.zadd(redisKeys.userRooms(user), 'GT', atMs, roomCode);
+}
+
+/**
  * Per-user room order by latest message (one sorted set per user, score = time of the room's newest message).
  * Scores only move forward (ZADD GT), so a late or redelivered event and re-opening a room never reorder it;
  * equal scores are ordered by room code, so ties are deterministic.
@@ -66,14 +74,6 @@ export class RoomOrder {
   constructor(redis: Redis, load: LoadRoomOrder) {
     this.redis = redis;
     this.load = load;
-  }
-
-  /** A room's activity moved to `atMs` for these users (only ever forward). */
-  async touch(roomCode: string, userIds: string[], atMs: number): Promise<void> {
-    if (userIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const user of userIds) pipeline.zadd(redisKeys.userRooms(user), 'GT', atMs, roomCode);
-    await execOrThrow(pipeline);
   }
 
   /** A room joined the users' lists (creation): keeps an existing score, so re-opening does not reorder. */
